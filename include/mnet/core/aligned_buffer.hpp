@@ -1,0 +1,58 @@
+// AlignedBuffer — an owning, 64-byte aligned array of floats. Used for packed
+// weights and for the Session arena, so SIMD kernels may use aligned loads and
+// per-thread slices never share a cache line.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <new>
+#include <span>
+#include <utility>
+
+namespace mnet {
+
+inline constexpr std::size_t kAlignment = 64;
+
+/// Rounds a float count up so the next slice starts on a kAlignment boundary.
+constexpr std::size_t align_floats(std::size_t n) noexcept {
+    constexpr std::size_t per_line = kAlignment / sizeof(float);
+    return (n + per_line - 1) / per_line * per_line;
+}
+
+class AlignedBuffer {
+public:
+    AlignedBuffer() = default;
+    /// Allocates `size` floats, zero-initialised.
+    explicit AlignedBuffer(std::size_t size) : size_(size) {
+        if (size_ == 0) return;
+        data_ = static_cast<float*>(::operator new(align_floats(size_) * sizeof(float), std::align_val_t{kAlignment}));
+        std::fill_n(data_, size_, 0.0f);
+    }
+    AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {
+        std::copy_n(other.data_, size_, data_);
+    }
+    AlignedBuffer(AlignedBuffer&& other) noexcept
+        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    AlignedBuffer& operator=(AlignedBuffer other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(size_, other.size_);
+        return *this;
+    }
+    ~AlignedBuffer() {
+        if (data_) ::operator delete(data_, std::align_val_t{kAlignment});
+    }
+
+    float* data() noexcept { return data_; }
+    const float* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    float& operator[](std::size_t i) noexcept { return data_[i]; }
+    const float& operator[](std::size_t i) const noexcept { return data_[i]; }
+    std::span<float> span() noexcept { return {data_, size_}; }
+    std::span<const float> span() const noexcept { return {data_, size_}; }
+
+private:
+    float* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+}  // namespace mnet

@@ -1,0 +1,65 @@
+// Activation shapes (HWC of one image; the batch is a loop outside) and the
+// padding rules of the two weight families mnet reads.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace mnet {
+
+/// Height × width × channels of one NHWC image; N is handled by the Session.
+struct Shape {
+    int h = 0;
+    int w = 0;
+    int c = 0;
+
+    constexpr std::size_t size() const noexcept {
+        return static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * static_cast<std::size_t>(c);
+    }
+    constexpr bool operator==(const Shape&) const = default;
+};
+
+inline std::string to_string(const Shape& s) {
+    return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
+}
+
+/// How a model pads its convolutions; a property of where the weights came from.
+enum class Padding {
+    tf_same,    ///< TensorFlow SAME: extra padding goes after (bottom/right)
+    symmetric,  ///< torchvision: pad k/2 on every side
+};
+
+inline const char* to_string(Padding p) noexcept {
+    return p == Padding::tf_same ? "tf_same" : "symmetric";
+}
+
+/// Padding of one spatial axis and the resulting output length.
+struct AxisPadding {
+    int before = 0;
+    int after = 0;
+    int out = 0;
+};
+
+/// Output length and padding of one axis of a k×k convolution with stride s.
+/// tf_same: out = ceil(in/s), pad_total = max((out-1)·s + k - in, 0), before = total/2.
+/// symmetric: pad k/2 on both sides, out = (in + 2·(k/2) - k)/s + 1. For odd k the
+/// two agree on `out`; they differ only in where the padding of an even input goes.
+constexpr AxisPadding axis_padding(int in, int k, int s, Padding mode) noexcept {
+    AxisPadding p;
+    if (mode == Padding::tf_same) {
+        p.out = (in + s - 1) / s;
+        int total = (p.out - 1) * s + k - in;
+        if (total < 0) total = 0;
+        p.before = total / 2;
+        p.after = total - p.before;
+    } else {
+        p.before = k / 2;
+        p.out = (in + 2 * (k / 2) - k) / s + 1;
+        int total = (p.out - 1) * s + k - in;
+        p.after = total - p.before;
+        if (p.after < 0) p.after = 0;
+    }
+    return p;
+}
+
+}  // namespace mnet

@@ -1,0 +1,26 @@
+// Whole-file reading with mnet errors: a loader sees bytes, never a stream state.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "mnet/core/error.hpp"
+
+namespace mnet::io {
+
+/// Reads a whole file; throws Error(io) naming the path if it cannot.
+inline std::vector<std::uint8_t> read_file(const std::string& path) {
+    std::ifstream file(path, std::ios::binary | std::ios::ate);
+    require(file.good(), ErrorKind::io, path + ": cannot open file");
+    const std::streamoff size = file.tellg();
+    require(size >= 0, ErrorKind::io, path + ": cannot determine file size");
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+    file.seekg(0);
+    if (size > 0) file.read(reinterpret_cast<char*>(bytes.data()), size);
+    require(file.good() || (size == 0 && !file.bad()), ErrorKind::io, path + ": read error");
+    return bytes;
+}
+
+}  // namespace mnet::io

@@ -1,0 +1,255 @@
+// safetensors reader and writer (format: 8-byte little-endian header length N,
+// N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]}, ...,
+// "__metadata__": {str: str}}, then the raw little-endian tensor data).
+//
+// Validation, all before any tensor byte is read:
+//  - the file holds at least 8 bytes; N ≤ file size − 8 (so N = 2^63 is rejected);
+//  - the header is a JSON object (nlohmann/json, no hand parsing); every tensor
+//    entry has a known dtype, a shape of non-negative integers and two offsets;
+//  - numel × dtype size is computed with overflow checks and equals end − begin;
+//  - begin ≤ end ≤ data size, and no two tensors' byte ranges overlap;
+//  - __metadata__ maps strings to strings.
+// Errors name the file and the tensor.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mnet/core/error.hpp"
+#include "mnet/io/file.hpp"
+
+namespace mnet::io {
+
+static_assert(std::endian::native == std::endian::little, "mnet reads little-endian files in place");
+
+/// Where one tensor lives in the data section.
+struct TensorEntry {
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+    std::size_t begin = 0;  ///< byte offset into the data section
+    std::size_t bytes = 0;
+
+    std::size_t numel() const noexcept {
+        std::size_t n = 1;
+        for (std::int64_t d : shape) n *= static_cast<std::size_t>(d);
+        return n;
+    }
+};
+
+inline std::string shape_to_string(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+/// Bytes per element of a safetensors dtype, 0 if mnet does not know it.
+inline std::size_t dtype_size(const std::string& dtype) noexcept {
+    if (dtype == "F64" || dtype == "I64" || dtype == "U64") return 8;
+    if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
+    if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16") return 2;
+    if (dtype == "I8" || dtype == "U8" || dtype == "BOOL") return 1;
+    return 0;
+}
+
+class SafetensorsFile {
+public:
+    /// Reads and validates `path`.
+    explicit SafetensorsFile(std::string path) : path_(std::move(path)), bytes_(read_file(path_)) { parse(); }
+
+    /// Validates an in-memory file; `name` is used in error messages.
+    SafetensorsFile(std::string name, std::vector<std::uint8_t> bytes) : path_(std::move(name)), bytes_(std::move(bytes)) {
+        parse();
+    }
+
+    const std::string& path() const noexcept { return path_; }
+    const std::map<std::string, TensorEntry>& tensors() const noexcept { return tensors_; }
+    const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+    bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
+
+    const TensorEntry& entry(const std::string& name) const {
+        auto it = tensors_.find(name);
+        require(it != tensors_.end(), ErrorKind::shape, path_ + ": missing tensor '" + name + "'");
+        return it->second;
+    }
+
+    /// The tensor converted to float32 (from F32, F64, F16 or BF16); NaN/Inf rejected.
+    std::vector<float> read_floats(const std::string& name) const {
+        const TensorEntry& e = entry(name);
+        const std::uint8_t* src = data_ + e.begin;
+        std::vector<float> out(e.numel());
+        if (e.dtype == "F32") {
+            std::memcpy(out.data(), src, e.bytes);
+        } else if (e.dtype == "F64") {
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                double v;
+                std::memcpy(&v, src + 8 * i, 8);
+                out[i] = static_cast<float>(v);
+            }
+        } else if (e.dtype == "F16" || e.dtype == "BF16") {
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                std::uint16_t h;
+                std::memcpy(&h, src + 2 * i, 2);
+                out[i] = e.dtype == "F16" ? half_to_float(h) : std::bit_cast<float>(std::uint32_t{h} << 16);
+            }
+        } else {
+            throw Error(ErrorKind::shape, path_ + ": tensor '" + name + "': expected dtype F32 (or F16/BF16/F64), found " + e.dtype);
+        }
+        for (std::size_t i = 0; i < out.size(); ++i)
+            require(std::isfinite(out[i]), ErrorKind::format,
+                    path_ + ": tensor '" + name + "': non-finite value at index " + std::to_string(i));
+        return out;
+    }
+
+private:
+    static float half_to_float(std::uint16_t h) noexcept {
+        const std::uint32_t sign = (h & 0x8000u) << 16;
+        const std::uint32_t exp = (h >> 10) & 0x1Fu;
+        const std::uint32_t mant = h & 0x3FFu;
+        if (exp == 0x1F) return std::bit_cast<float>(sign | 0x7F800000u | (mant << 13));
+        if (exp == 0) {  // zero or subnormal: mant · 2^-24
+            const float v = std::ldexp(static_cast<float>(mant), -24);
+            return sign ? -v : v;
+        }
+        return std::bit_cast<float>(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorKind::format, path_ + ": " + what); }
+
+    void parse() {
+        if (bytes_.size() < 8) fail("file too short for a safetensors header (" + std::to_string(bytes_.size()) + " bytes)");
+        std::uint64_t header_len = 0;
+        std::memcpy(&header_len, bytes_.data(), 8);
+        if (header_len > bytes_.size() - 8)
+            fail("header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(bytes_.size()) + " bytes)");
+        const char* header = reinterpret_cast<const char*>(bytes_.data() + 8);
+        data_ = bytes_.data() + 8 + header_len;
+        const std::size_t data_size = bytes_.size() - 8 - static_cast<std::size_t>(header_len);
+
+        nlohmann::json json;
+        try {
+            json = nlohmann::json::parse(header, header + header_len);
+        } catch (const nlohmann::json::exception& e) {
+            fail(std::string("header is not valid JSON: ") + e.what());
+        }
+        if (!json.is_object()) fail("header is not a JSON object");
+
+        std::vector<std::pair<std::size_t, std::size_t>> ranges;
+        for (auto it = json.begin(); it != json.end(); ++it) {
+            const std::string& name = it.key();
+            const nlohmann::json& value = it.value();
+            if (name == "__metadata__") {
+                if (!value.is_object()) fail("__metadata__ is not an object");
+                for (auto m = value.begin(); m != value.end(); ++m) {
+                    if (!m.value().is_string()) fail("__metadata__ value of '" + m.key() + "' is not a string");
+                    metadata_[m.key()] = m.value().get<std::string>();
+                }
+                continue;
+            }
+            const std::string where = "tensor '" + name + "': ";
+            if (!value.is_object()) fail(where + "entry is not an object");
+            const auto dtype = value.find("dtype");
+            const auto shape = value.find("shape");
+            const auto offsets = value.find("data_offsets");
+            if (dtype == value.end() || !dtype->is_string()) fail(where + "missing string 'dtype'");
+            if (shape == value.end() || !shape->is_array()) fail(where + "missing array 'shape'");
+            if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2)
+                fail(where + "'data_offsets' must be an array of two integers");
+            TensorEntry e;
+            e.dtype = dtype->get<std::string>();
+            const std::size_t elem = dtype_size(e.dtype);
+            if (elem == 0) fail(where + "unknown dtype '" + e.dtype + "'");
+            std::size_t numel = 1;
+            for (const auto& d : *shape) {
+                if (!d.is_number_unsigned()) fail(where + "shape entries must be non-negative integers");
+                const std::uint64_t dim = d.get<std::uint64_t>();
+                if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+                    (dim != 0 && numel > std::numeric_limits<std::size_t>::max() / dim))
+                    fail(where + "shape " + shape->dump() + " overflows");
+                numel *= static_cast<std::size_t>(dim);
+                e.shape.push_back(static_cast<std::int64_t>(dim));
+            }
+            if (numel > std::numeric_limits<std::size_t>::max() / elem) fail(where + "byte size overflows");
+            const auto& b = (*offsets)[0];
+            const auto& en = (*offsets)[1];
+            if (!b.is_number_unsigned() || !en.is_number_unsigned()) fail(where + "data_offsets must be non-negative integers");
+            const std::uint64_t begin = b.get<std::uint64_t>();
+            const std::uint64_t end = en.get<std::uint64_t>();
+            if (begin > end || end > data_size)
+                fail(where + "data_offsets [" + std::to_string(begin) + "," + std::to_string(end) +
+                     "] out of range (data section is " + std::to_string(data_size) + " bytes)");
+            if (end - begin != numel * elem)
+                fail(where + "shape " + shape_to_string(e.shape) + " of " + e.dtype + " needs " +
+                     std::to_string(numel * elem) + " bytes, data_offsets give " + std::to_string(end - begin));
+            e.begin = static_cast<std::size_t>(begin);
+            e.bytes = static_cast<std::size_t>(end - begin);
+            if (e.bytes > 0) ranges.emplace_back(e.begin, e.begin + e.bytes);
+            tensors_.emplace(name, std::move(e));
+        }
+        std::sort(ranges.begin(), ranges.end());
+        for (std::size_t i = 1; i < ranges.size(); ++i)
+            if (ranges[i].first < ranges[i - 1].second)
+                fail("tensor data ranges overlap at byte " + std::to_string(ranges[i].first));
+    }
+
+    std::string path_;
+    std::vector<std::uint8_t> bytes_;
+    const std::uint8_t* data_ = nullptr;
+    std::map<std::string, TensorEntry> tensors_;
+    std::map<std::string, std::string> metadata_;
+};
+
+/// A tensor to write: raw little-endian bytes with a safetensors dtype.
+struct RawTensor {
+    std::string name;
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+    std::vector<std::uint8_t> bytes;
+};
+
+inline RawTensor f32_tensor(std::string name, std::vector<std::int64_t> shape, const std::vector<float>& values) {
+    RawTensor t{std::move(name), "F32", std::move(shape), std::vector<std::uint8_t>(values.size() * 4)};
+    std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    return t;
+}
+
+/// Serialises tensors (in the given order) and string metadata as safetensors bytes.
+inline std::vector<std::uint8_t> to_safetensors(const std::vector<RawTensor>& tensors,
+                                                const std::map<std::string, std::string>& metadata = {}) {
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::size_t offset = 0;
+    for (const RawTensor& t : tensors) {
+        header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
+        offset += t.bytes.size();
+    }
+    std::string text = header.dump();
+    while ((8 + text.size()) % 8 != 0) text += ' ';  // the format aligns the data section to 8 bytes
+    std::vector<std::uint8_t> out(8);
+    const std::uint64_t len = text.size();
+    std::memcpy(out.data(), &len, 8);
+    out.insert(out.end(), text.begin(), text.end());
+    for (const RawTensor& t : tensors) out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+    return out;
+}
+
+/// Writes a safetensors file; throws Error(io) if it cannot.
+inline void write_safetensors(const std::string& path, const std::vector<RawTensor>& tensors,
+                              const std::map<std::string, std::string>& metadata = {}) {
+    const std::vector<std::uint8_t> bytes = to_safetensors(tensors, metadata);
+    std::ofstream file(path, std::ios::binary);
+    require(file.good(), ErrorKind::io, path + ": cannot open for writing");
+    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    require(file.good(), ErrorKind::io, path + ": write error");
+}
+
+}  // namespace mnet::io

@@ -1,0 +1,162 @@
+// Loads a MobileNet from safetensors in torchvision naming (see the model
+// headers for the names). What the file's `__metadata__` does not say is
+// inferred the way a torchvision state dict implies it: architecture from the
+// tensor names, width α from the tensor shapes, classes from the classifier,
+// BN eps 1e-5, symmetric padding, torchvision preprocessing, resolution 224.
+//
+// Every tensor the graph needs is checked for presence, dtype and shape; BN
+// statistics are folded; any tensor left over (other than
+// `*.num_batches_tracked`) is an error, so a wrong architecture cannot load.
+#pragma once
+
+#include <array>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mnet/io/safetensors.hpp"
+#include "mnet/layers/batchnorm.hpp"
+#include "mnet/models/model.hpp"
+
+namespace mnet::io {
+
+namespace detail {
+
+inline std::vector<std::int64_t> expected_shape(const WeightSlot& slot) {
+    if (slot.fully_connected) return {slot.oihw[0], slot.oihw[1]};
+    return {slot.oihw[0], slot.oihw[1], slot.oihw[2], slot.oihw[3]};
+}
+
+/// True if every weight tensor the graph of `info` needs exists with the right shape.
+inline bool shapes_match(const SafetensorsFile& file, const ModelInfo& info) {
+    Graph graph = build_graph(info);
+    for (const WeightSlot& slot : graph.weight_slots()) {
+        const std::string name = slot.weight + ".weight";
+        if (!file.contains(name) || file.entry(name).shape != expected_shape(slot)) return false;
+    }
+    return true;
+}
+
+inline double metadata_number(const SafetensorsFile& file, const std::string& key, double fallback) {
+    const auto it = file.metadata().find(key);
+    if (it == file.metadata().end()) return fallback;
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(it->second, &used);
+        if (used == it->second.size() && std::isfinite(v)) return v;
+    } catch (const std::exception&) {
+    }
+    throw Error(ErrorKind::format, file.path() + ": __metadata__ '" + key + "' is not a number: '" + it->second + "'");
+}
+
+inline std::string metadata_string(const SafetensorsFile& file, const std::string& key, const std::string& fallback) {
+    const auto it = file.metadata().find(key);
+    return it == file.metadata().end() ? fallback : it->second;
+}
+
+inline ModelInfo infer_info(const SafetensorsFile& file) {
+    ModelInfo info;
+    info.source = file.path();
+    const std::string arch = metadata_string(file, "arch", "");
+    if (arch == "mobilenet_v2" || (arch.empty() && file.contains("features.1.conv.0.0.weight")))
+        info.arch = Arch::mobilenet_v2;
+    else if (arch == "mobilenet_v1" || (arch.empty() && file.contains("features.1.0.weight")))
+        info.arch = Arch::mobilenet_v1;
+    else
+        throw Error(ErrorKind::unsupported, file.path() + ": " +
+                                                (arch.empty() ? std::string("no MobileNetV1/V2 tensors found (expected 'features.1.conv.0.0.weight' or 'features.1.0.weight')")
+                                                              : "unsupported arch '" + arch + "' in __metadata__"));
+
+    const std::string padding = metadata_string(file, "padding", "symmetric");
+    require(padding == "tf_same" || padding == "symmetric", ErrorKind::unsupported,
+            file.path() + ": __metadata__ padding must be 'tf_same' or 'symmetric', got '" + padding + "'");
+    info.padding = padding == "tf_same" ? Padding::tf_same : Padding::symmetric;
+    const std::string preprocess = metadata_string(file, "preprocess", "torchvision");
+    require(preprocess == "tf_inception" || preprocess == "torchvision", ErrorKind::unsupported,
+            file.path() + ": __metadata__ preprocess must be 'tf_inception' or 'torchvision', got '" + preprocess + "'");
+    info.preprocess = preprocess == "tf_inception" ? Preprocess::tf_inception : Preprocess::torchvision;
+
+    const double resolution = metadata_number(file, "resolution", 224);
+    require(resolution >= 1 && resolution <= 4096 && resolution == std::floor(resolution), ErrorKind::format,
+            file.path() + ": __metadata__ resolution must be an integer in [1, 4096]");
+    info.resolution = static_cast<int>(resolution);
+
+    const TensorEntry& classifier_bias = file.entry("classifier.1.bias");
+    require(classifier_bias.shape.size() == 1 && classifier_bias.shape[0] >= 1, ErrorKind::shape,
+            file.path() + ": tensor 'classifier.1.bias': expected shape [num_classes], found " +
+                shape_to_string(classifier_bias.shape));
+    const double classes = metadata_number(file, "num_classes", static_cast<double>(classifier_bias.shape[0]));
+    require(classes >= 1 && classes <= 1e6 && classes == std::floor(classes), ErrorKind::format,
+            file.path() + ": __metadata__ num_classes must be a positive integer");
+    info.num_classes = static_cast<int>(classes);
+
+    if (file.metadata().count("width_multiplier")) {
+        const double width = metadata_number(file, "width_multiplier", 1.0);
+        require(width > 0 && width <= 4, ErrorKind::format, file.path() + ": __metadata__ width_multiplier must be in (0, 4]");
+        info.width = static_cast<float>(width);
+    } else {
+        // α is not stored in a plain state dict: find the published multiplier whose shapes fit.
+        static constexpr std::array<float, 8> candidates{1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 1.3f, 1.4f, 2.0f};
+        bool found = false;
+        for (float width : candidates) {
+            info.width = width;
+            if (shapes_match(file, info)) {
+                found = true;
+                break;
+            }
+        }
+        if (!found) info.width = 1.0f;  // the per-tensor check below names the first mismatch
+    }
+    return info;
+}
+
+}  // namespace detail
+
+/// Loads and validates a MobileNet safetensors file.
+inline Model load_safetensors(const SafetensorsFile& file) {
+    ModelInfo info = detail::infer_info(file);
+    const double eps = detail::metadata_number(file, "bn_eps", 1e-5);
+    require(eps > 0 && eps < 1, ErrorKind::format, file.path() + ": __metadata__ bn_eps must be in (0, 1)");
+    const bool bn_folded = detail::metadata_string(file, "bn_folded", "false") == "true";
+
+    Graph graph = build_graph(info);
+    std::set<std::string> used;
+    auto take = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
+        const TensorEntry& e = file.entry(name);
+        require(e.shape == shape, ErrorKind::shape,
+                file.path() + ": tensor '" + name + "': expected shape " + shape_to_string(shape) + ", found " +
+                    shape_to_string(e.shape) + " (" + to_string(info.arch) + " width " + std::to_string(info.width) + ")");
+        used.insert(name);
+        return file.read_floats(name);
+    };
+    for (WeightSlot& slot : graph.weight_slots()) {
+        std::vector<float> weight = take(slot.weight + ".weight", detail::expected_shape(slot));
+        const std::vector<std::int64_t> per_channel{static_cast<std::int64_t>(slot.out_channels())};
+        std::vector<float> bias;
+        if (slot.batchnorm.empty() || bn_folded) {
+            bias = take(slot.weight + ".bias", per_channel);
+        } else {
+            const std::vector<float> gamma = take(slot.batchnorm + ".weight", per_channel);
+            const std::vector<float> beta = take(slot.batchnorm + ".bias", per_channel);
+            const std::vector<float> mean = take(slot.batchnorm + ".running_mean", per_channel);
+            const std::vector<float> var = take(slot.batchnorm + ".running_var", per_channel);
+            for (std::size_t i = 0; i < var.size(); ++i)
+                require(var[i] >= 0, ErrorKind::format,
+                        file.path() + ": tensor '" + slot.batchnorm + ".running_var' has a negative variance at " +
+                            std::to_string(i));
+            bias = fold_batchnorm(weight, gamma, beta, mean, var, eps);
+        }
+        slot.assign(weight, bias);
+    }
+    for (const auto& [name, entry] : file.tensors()) {
+        const bool counter = name.size() > 20 && name.ends_with(".num_batches_tracked");
+        require(used.count(name) || counter, ErrorKind::shape,
+                file.path() + ": unexpected tensor '" + name + "' " + shape_to_string(entry.shape) +
+                    " (not part of " + to_string(info.arch) + " width " + std::to_string(info.width) + ")");
+    }
+    return Model(std::move(info), std::move(graph));
+}
+
+inline Model load_safetensors(const std::string& path) { return load_safetensors(SafetensorsFile(path)); }
+
+}  // namespace mnet::io

@@ -1,0 +1,30 @@
+// Activations as types. A layer takes one as a template parameter; kernels see
+// only its clamp bounds (an epilogue argument), so ReLU6 and Linear share code.
+#pragma once
+
+#include <limits>
+
+namespace mnet {
+
+/// min(max(x, 0), 6): the MobileNet activation.
+struct ReLU6 {
+    static constexpr float min = 0.0f;
+    static constexpr float max = 6.0f;
+    static constexpr const char* name = "relu6";
+};
+
+/// Identity: the linear bottleneck of MobileNetV2 projections and the logits.
+struct Linear {
+    static constexpr float min = -std::numeric_limits<float>::infinity();
+    static constexpr float max = std::numeric_limits<float>::infinity();
+    static constexpr const char* name = "linear";
+};
+
+/// Stride as a type, so `DepthwiseConv<3, Stride<2>, ReLU6>` reads like the paper.
+template <int S>
+struct Stride {
+    static_assert(S >= 1, "stride must be positive");
+    static constexpr int value = S;
+};
+
+}  // namespace mnet

@@ -1,0 +1,22 @@
+// GlobalAvgPool: H×W×C → 1×1×C, the mean over all pixels. No weights.
+#pragma once
+
+#include "mnet/kernels/reference/pooling.hpp"
+#include "mnet/layers/layer_info.hpp"
+
+namespace mnet {
+
+class GlobalAvgPool {
+public:
+    static std::string type() { return "avgpool"; }
+    Shape output_shape(Shape in, Padding) const noexcept { return {1, 1, in.c}; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
+        rows.push_back({type(), in, output_shape(in, padding), 0, 0});
+    }
+    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding) const {
+        kernels::reference::global_avgpool(static_cast<std::size_t>(in_shape.h) * in_shape.w, in_shape.c, in, out);
+    }
+};
+
+}  // namespace mnet

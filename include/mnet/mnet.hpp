@@ -1,0 +1,20 @@
+// mnet — header-only MobileNetV1/V2 inference. Umbrella header: includes only.
+#pragma once
+
+#include "mnet/version.hpp"
+#include "mnet/core/error.hpp"
+#include "mnet/core/shape.hpp"
+#include "mnet/layers/activation.hpp"
+#include "mnet/layers/conv2d.hpp"
+#include "mnet/layers/depthwise_conv.hpp"
+#include "mnet/layers/pointwise_conv.hpp"
+#include "mnet/layers/inverted_residual.hpp"
+#include "mnet/layers/pooling.hpp"
+#include "mnet/layers/classifier.hpp"
+#include "mnet/models/mobilenet_v1.hpp"
+#include "mnet/models/mobilenet_v2.hpp"
+#include "mnet/models/model.hpp"
+#include "mnet/runtime/session.hpp"
+#include "mnet/runtime/postprocess.hpp"
+#include "mnet/io/load.hpp"
+#include "mnet/stats/complexity.hpp"

@@ -1,0 +1,70 @@
+// MobileNetV1 (Howard et al. 2017, Table 1) from {α, resolution, classes,
+// padding}: a 3x3/2 stem and 13 depthwise-separable pairs, each layer with
+// max(int(c·α), 8) channels as TF-slim computes them (truncation, not rounding).
+// Weight names follow the torchvision layout of a Sequential per pair:
+// features.k.{0,1} = depthwise conv + BN, features.k.{3,4} = 1x1 conv + BN.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "mnet/models/graph.hpp"
+
+namespace mnet {
+
+struct MobileNetV1 {
+    struct Config {
+        float width = 1.0f;
+        int resolution = 224;
+        int num_classes = 1001;
+        Padding padding = Padding::tf_same;
+    };
+
+    /// One depthwise-separable pair: pointwise output channels and depthwise stride.
+    struct PairSpec {
+        int c, s;
+    };
+    static constexpr std::array<PairSpec, 13> pairs{{{64, 1},
+                                                     {128, 2},
+                                                     {128, 1},
+                                                     {256, 2},
+                                                     {256, 1},
+                                                     {512, 2},
+                                                     {512, 1},
+                                                     {512, 1},
+                                                     {512, 1},
+                                                     {512, 1},
+                                                     {512, 1},
+                                                     {1024, 2},
+                                                     {1024, 1}}};
+
+    /// TF-slim's `depth(d) = max(int(d·α), min_depth)` with min_depth 8.
+    static constexpr int channels(int c, float width) noexcept {
+        return std::max(static_cast<int>(c * static_cast<double>(width)), 8);
+    }
+
+    static Graph build(const Config& config) {
+        require(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1, ErrorKind::argument,
+                "MobileNetV1: width, resolution and num_classes must be positive");
+        std::vector<Node> nodes;
+        int in_c = channels(32, config.width);
+        nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
+        for (std::size_t k = 0; k < pairs.size(); ++k) {
+            const std::string name = "features." + std::to_string(k + 1);
+            if (pairs[k].s == 2)
+                nodes.push_back({DepthwiseConv<3, Stride<2>, ReLU6>(in_c), name + ".dw", name + ".0", name + ".1"});
+            else
+                nodes.push_back({DepthwiseConv<3, Stride<1>, ReLU6>(in_c), name + ".dw", name + ".0", name + ".1"});
+            const int out_c = channels(pairs[k].c, config.width);
+            nodes.push_back({PointwiseConv<ReLU6>(in_c, out_c), name + ".pw", name + ".3", name + ".4"});
+            in_c = out_c;
+        }
+        nodes.push_back({GlobalAvgPool{}, "avgpool", "", ""});
+        nodes.push_back({Classifier(in_c, config.num_classes), "classifier", "classifier.1", ""});
+        return Graph({config.resolution, config.resolution, 3}, config.padding, std::move(nodes));
+    }
+};
+
+}  // namespace mnet

@@ -1,0 +1,70 @@
+// MobileNetV2 (Sandler et al. 2018, Table 2) from {α, resolution, classes,
+// padding}. Channel rounding as TF-slim and torchvision do it: every layer gets
+// make_divisible(c·α, 8), never below 90 % of c·α; the last 1x1 conv keeps 1280
+// for α ≤ 1 and scales above. Weight names follow torchvision's state dict.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "mnet/models/graph.hpp"
+
+namespace mnet {
+
+struct MobileNetV2 {
+    struct Config {
+        float width = 1.0f;        ///< width multiplier α
+        int resolution = 224;      ///< input height = width
+        int num_classes = 1001;    ///< 1001: TF-slim (0 = background); 1000: torchvision
+        Padding padding = Padding::tf_same;
+    };
+
+    /// One row of the paper's table: expansion t, channels c, repeats n, stride s.
+    struct StageSpec {
+        int t, c, n, s;
+    };
+    static constexpr std::array<StageSpec, 7> stages{{
+        {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}}};
+
+    /// The reference rounding (TF-slim `_make_divisible`, torchvision `_make_divisible`).
+    static constexpr int make_divisible(double value, int divisor = 8) noexcept {
+        int rounded = static_cast<int>(value + divisor / 2.0) / divisor * divisor;
+        rounded = std::max(divisor, rounded);
+        if (rounded < 0.9 * value) rounded += divisor;
+        return rounded;
+    }
+    static constexpr int stem_channels(float width) noexcept { return make_divisible(32.0 * width); }
+    static constexpr int last_channels(float width) noexcept {
+        return make_divisible(1280.0 * std::max(1.0f, width));
+    }
+
+    static Graph build(const Config& config) {
+        require(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1, ErrorKind::argument,
+                "MobileNetV2: width, resolution and num_classes must be positive");
+        std::vector<Node> nodes;
+        int in_c = stem_channels(config.width);
+        nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
+        int index = 1;
+        for (const StageSpec& stage : stages) {
+            const int out_c = make_divisible(stage.c * static_cast<double>(config.width));
+            for (int i = 0; i < stage.n; ++i, ++index) {
+                const std::string name = "features." + std::to_string(index);
+                if (i == 0 && stage.s == 2)
+                    nodes.push_back({InvertedResidual<Stride<2>>(in_c, out_c, stage.t), name, "", ""});
+                else
+                    nodes.push_back({InvertedResidual<Stride<1>>(in_c, out_c, stage.t), name, "", ""});
+                in_c = out_c;
+            }
+        }
+        const int last = last_channels(config.width);
+        const std::string name = "features." + std::to_string(index);
+        nodes.push_back({PointwiseConv<ReLU6>(in_c, last), name, name + ".0", name + ".1"});
+        nodes.push_back({GlobalAvgPool{}, "avgpool", "", ""});
+        nodes.push_back({Classifier(last, config.num_classes), "classifier", "classifier.1", ""});
+        return Graph({config.resolution, config.resolution, 3}, config.padding, std::move(nodes));
+    }
+};
+
+}  // namespace mnet

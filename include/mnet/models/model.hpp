@@ -1,0 +1,72 @@
+// Model: an immutable, loaded network (graph + packed weights + what the file
+// said about it). Cheap to copy (shared state) and safe to share across
+// threads; each concurrent caller runs it through its own Session.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "mnet/models/mobilenet_v1.hpp"
+#include "mnet/models/mobilenet_v2.hpp"
+
+namespace mnet {
+
+enum class Arch { mobilenet_v1, mobilenet_v2 };
+
+inline const char* to_string(Arch a) noexcept { return a == Arch::mobilenet_v1 ? "mobilenet_v1" : "mobilenet_v2"; }
+
+/// How an image becomes the network input (see io/preprocess.hpp).
+enum class Preprocess {
+    tf_inception,  ///< central crop 0.875, bilinear (half-pixel), x = p/127.5 - 1
+    torchvision,   ///< resize short side to 256 (antialiased), centre crop 224, ImageNet mean/std
+};
+
+inline const char* to_string(Preprocess p) noexcept {
+    return p == Preprocess::tf_inception ? "tf_inception" : "torchvision";
+}
+
+/// Everything about a model except its weights.
+struct ModelInfo {
+    Arch arch = Arch::mobilenet_v2;
+    float width = 1.0f;
+    int resolution = 224;
+    int num_classes = 1001;
+    Padding padding = Padding::tf_same;
+    Preprocess preprocess = Preprocess::tf_inception;
+    std::string source;  ///< file(s) the weights came from
+};
+
+/// What the network expects as input: a resolution×resolution×3 image, prepared by `preset`.
+struct InputSpec {
+    int resolution = 224;
+    Preprocess preset = Preprocess::tf_inception;
+};
+
+/// Builds the (weightless) graph an info describes.
+inline Graph build_graph(const ModelInfo& info) {
+    if (info.arch == Arch::mobilenet_v1)
+        return MobileNetV1::build({info.width, info.resolution, info.num_classes, info.padding});
+    return MobileNetV2::build({info.width, info.resolution, info.num_classes, info.padding});
+}
+
+class Model {
+public:
+    /// Takes a graph whose weights have been set.
+    Model(ModelInfo info, Graph graph)
+        : state_(std::make_shared<const State>(State{std::move(info), std::move(graph)})) {}
+
+    const ModelInfo& info() const noexcept { return state_->info; }
+    const Graph& graph() const noexcept { return state_->graph; }
+    InputSpec input_spec() const noexcept { return {state_->info.resolution, state_->info.preprocess}; }
+    int num_classes() const noexcept { return state_->info.num_classes; }
+
+private:
+    struct State {
+        ModelInfo info;
+        Graph graph;
+    };
+    std::shared_ptr<const State> state_;
+};
+
+}  // namespace mnet

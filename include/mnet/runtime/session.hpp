@@ -1,0 +1,90 @@
+// Session: runs a Model. It plans once (shapes of every activation, one arena
+// holding two ping-pong activation buffers, the largest block scratch and the
+// logits) and then `run` only binds pointers: no heap allocation per inference.
+// A Session is not thread-safe; use one per concurrent caller (Models are shared).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "mnet/core/aligned_buffer.hpp"
+#include "mnet/models/model.hpp"
+
+namespace mnet {
+
+struct SessionOptions {
+    int threads = 1;    ///< worker threads (1 = run inline on the caller's thread)
+    int max_batch = 1;  ///< largest N that `run` accepts
+};
+
+class Session {
+public:
+    explicit Session(Model model, SessionOptions options = {}) : model_(std::move(model)), options_(options) {
+        require(options_.threads >= 1, ErrorKind::argument,
+                "Session: threads must be >= 1, got " + std::to_string(options_.threads));
+        require(options_.max_batch >= 1, ErrorKind::argument,
+                "Session: max_batch must be >= 1, got " + std::to_string(options_.max_batch));
+        const Graph& graph = model_.graph();
+        for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
+            const Shape in = graph.shape_before(i);
+            activation_floats_ = std::max(activation_floats_, align_floats(graph.shape_before(i + 1).size()));
+            scratch_floats_ = std::max(scratch_floats_, std::visit([&](const auto& l) {
+                                           return align_floats(l.scratch_floats(in, graph.padding()));
+                                       }, graph.nodes()[i].layer));
+        }
+        logits_floats_ = align_floats(graph.output_shape().size() * static_cast<std::size_t>(options_.max_batch));
+        arena_ = AlignedBuffer(2 * activation_floats_ + scratch_floats_ + logits_floats_);
+    }
+
+    const Model& model() const noexcept { return model_; }
+    const SessionOptions& options() const noexcept { return options_; }
+    /// Floats of one input image (resolution² · 3).
+    std::size_t input_size() const noexcept { return model_.graph().input_shape().size(); }
+    /// Bytes of the arena this session owns (all activations and scratch).
+    std::size_t arena_bytes() const noexcept { return arena_.size() * sizeof(float); }
+
+    /// Runs N = input.size() / input_size() images (NHWC, N ≤ max_batch) and returns
+    /// N × num_classes logits, valid until the next run.
+    std::span<const float> run(std::span<const float> input) {
+        const std::size_t image = input_size();
+        require(!input.empty() && input.size() % image == 0 &&
+                    input.size() / image <= static_cast<std::size_t>(options_.max_batch),
+                ErrorKind::shape,
+                "Session::run: expected a multiple of " + std::to_string(image) + " floats (" +
+                    to_string(model_.graph().input_shape()) + " per image, at most " +
+                    std::to_string(options_.max_batch) + " images), got " + std::to_string(input.size()));
+        const std::size_t batch = input.size() / image;
+        const std::size_t classes = model_.graph().output_shape().size();
+        float* logits = arena_.data() + 2 * activation_floats_ + scratch_floats_;
+        for (std::size_t n = 0; n < batch; ++n) run_one(input.data() + n * image, logits + n * classes);
+        return {logits, batch * classes};
+    }
+
+private:
+    void run_one(const float* input, float* logits) {
+        const Graph& graph = model_.graph();
+        float* ping = arena_.data();
+        float* pong = ping + activation_floats_;
+        float* scratch = pong + activation_floats_;
+        const float* in = input;
+        const std::size_t last = graph.nodes().size() - 1;
+        for (std::size_t i = 0; i <= last; ++i) {
+            float* out = i == last ? logits : (in == ping ? pong : ping);
+            std::visit([&](const auto& l) { l.forward(in, graph.shape_before(i), out, scratch, graph.padding()); },
+                       graph.nodes()[i].layer);
+            in = out;
+        }
+    }
+
+    Model model_;
+    SessionOptions options_;
+    std::size_t activation_floats_ = 0;
+    std::size_t scratch_floats_ = 0;
+    std::size_t logits_floats_ = 0;
+    AlignedBuffer arena_;
+};
+
+}  // namespace mnet

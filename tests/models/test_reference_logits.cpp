@@ -1,0 +1,36 @@
+// End to end against ../shared/reference: the stored preprocessed input through
+// the real V2 weights must give the float64 reference logits.
+#include <algorithm>
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "mnet/mnet.hpp"
+#include "support/data.hpp"
+
+using namespace mnet;
+
+TEST_CASE("reference: v2_1.0_224_float logits from stored inputs", "[reference][v2]") {
+    const Model model = load(test::data_file("weights/mobilenet_v2_1.0_224.safetensors"));
+    CHECK(model.info().arch == Arch::mobilenet_v2);
+    CHECK(model.info().padding == Padding::tf_same);
+    CHECK(model.num_classes() == 1001);
+    Session session(model);
+    float worst = 0;
+    for (const std::string& image : test::reference_images()) {
+        CAPTURE(image);
+        const auto input = test::read_f32(test::data_file("reference/v2_1.0_224_float/" + image + ".input.f32"));
+        const auto expected = test::read_f32(test::data_file("reference/v2_1.0_224_float/" + image + ".logits.f32"));
+        REQUIRE(input.size() == session.input_size());
+        const auto logits = session.run(input);
+        REQUIRE(logits.size() == expected.size());
+        float max_diff = 0;
+        for (std::size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - expected[i]));
+        worst = std::max(worst, max_diff);
+        CHECK(max_diff <= 1e-3f);
+        const auto got5 = top_k(logits, 5);
+        const auto want5 = top_k(expected, 5);
+        for (std::size_t r = 0; r < 5; ++r) CHECK(got5[r].index == want5[r].index);
+    }
+    WARN("v2_1.0_224_float max |logit - reference| = " << worst);
+}

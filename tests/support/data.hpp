@@ -1,0 +1,46 @@
+// Where the tests find ../shared (weights, images, reference outputs):
+// $MNET_DATA_DIR if set, else the folder CMake was configured with.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "mnet/io/file.hpp"
+
+namespace mnet::test {
+
+inline std::filesystem::path data_dir() {
+    if (const char* env = std::getenv("MNET_DATA_DIR"); env && *env) return env;
+    return MNET_DEFAULT_DATA_DIR;
+}
+
+/// A file under the data folder; fails the test with a clear message if it is missing.
+inline std::string data_file(const std::string& relative) {
+    const std::filesystem::path path = data_dir() / relative;
+    if (!std::filesystem::exists(path))
+        FAIL("test data missing: " << path.string()
+                                   << " (set MNET_DATA_DIR to the folder holding weights/, images/, reference/)");
+    return path.string();
+}
+
+inline std::vector<float> read_f32(const std::string& path) {
+    const std::vector<std::uint8_t> bytes = io::read_file(path);
+    REQUIRE(bytes.size() % 4 == 0);
+    std::vector<float> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+}
+
+/// The five reference photos.
+inline const std::vector<std::string>& reference_images() {
+    static const std::vector<std::string> names{"grace_hopper", "chelsea", "coffee", "parrot", "hot_dog"};
+    return names;
+}
+
+}  // namespace mnet::test
