@@ -12,5 +12,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mnetConfig.cmake.in
   INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/mnet)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/mnetConfigVersion.cmake
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
-install(FILES ${PROJECT_BINARY_DIR}/mnetConfig.cmake ${PROJECT_BINARY_DIR}/mnetConfigVersion.cmake
+install(FILES ${PROJECT_BINARY_DIR}/mnetConfig.cmake ${PROJECT_SOURCE_DIR}/cmake/mnetDependencies.cmake ${PROJECT_BINARY_DIR}/mnetConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/mnet)
