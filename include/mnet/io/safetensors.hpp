@@ -48,8 +48,12 @@ struct TensorEntry {
 
 inline std::string shape_to_string(const std::vector<std::int64_t>& shape) {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-    return s + "]";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(shape[i]);
+    }
+    s += ']';
+    return s;
 }
 
 /// Bytes per element of a safetensors dtype, 0 if mnet does not know it.
