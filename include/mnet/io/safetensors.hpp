@@ -238,11 +238,15 @@ inline std::vector<std::uint8_t> to_safetensors(const std::vector<RawTensor>& te
     }
     std::string text = header.dump();
     while ((8 + text.size()) % 8 != 0) text += ' ';  // the format aligns the data section to 8 bytes
-    std::vector<std::uint8_t> out(8);
+    std::vector<std::uint8_t> out(8 + text.size() + offset);
     const std::uint64_t len = text.size();
     std::memcpy(out.data(), &len, 8);
-    out.insert(out.end(), text.begin(), text.end());
-    for (const RawTensor& t : tensors) out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+    std::memcpy(out.data() + 8, text.data(), text.size());
+    std::size_t at = 8 + text.size();
+    for (const RawTensor& t : tensors) {
+        if (!t.bytes.empty()) std::memcpy(out.data() + at, t.bytes.data(), t.bytes.size());
+        at += t.bytes.size();
+    }
     return out;
 }
 

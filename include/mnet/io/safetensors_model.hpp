@@ -11,6 +11,7 @@
 
 #include <array>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -27,14 +28,23 @@ inline std::vector<std::int64_t> expected_shape(const WeightSlot& slot) {
     return {slot.oihw[0], slot.oihw[1], slot.oihw[2], slot.oihw[3]};
 }
 
-/// True if every weight tensor the graph of `info` needs exists with the right shape.
-inline bool shapes_match(const SafetensorsFile& file, const ModelInfo& info) {
+/// How many of the weight tensors the graph of `info` needs exist with the right shape.
+inline std::size_t matching_weights(const SafetensorsFile& file, const ModelInfo& info, std::size_t& needed) {
     Graph graph = build_graph(info);
-    for (const WeightSlot& slot : graph.weight_slots()) {
+    const std::vector<WeightSlot> slots = graph.weight_slots();
+    needed = slots.size();
+    std::size_t matches = 0;
+    for (const WeightSlot& slot : slots) {
         const std::string name = slot.weight + ".weight";
-        if (!file.contains(name) || file.entry(name).shape != expected_shape(slot)) return false;
+        matches += file.contains(name) && file.entry(name).shape == expected_shape(slot);
     }
-    return true;
+    return matches;
+}
+
+inline std::string format_width(float width) {
+    std::ostringstream s;
+    s << width;
+    return s.str();
 }
 
 inline double metadata_number(const SafetensorsFile& file, const std::string& key, double fallback) {
@@ -95,17 +105,22 @@ inline ModelInfo infer_info(const SafetensorsFile& file) {
         require(width > 0 && width <= 4, ErrorKind::format, file.path() + ": __metadata__ width_multiplier must be in (0, 4]");
         info.width = static_cast<float>(width);
     } else {
-        // α is not stored in a plain state dict: find the published multiplier whose shapes fit.
+        // α is not stored in a plain state dict: take the published multiplier whose graph fits
+        // the tensors; if none fits exactly, the closest one, so that the per-tensor check
+        // below names the tensor that does not fit.
         static constexpr std::array<float, 8> candidates{1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 1.3f, 1.4f, 2.0f};
-        bool found = false;
+        std::size_t best = 0;
         for (float width : candidates) {
-            info.width = width;
-            if (shapes_match(file, info)) {
-                found = true;
-                break;
+            ModelInfo candidate = info;
+            candidate.width = width;
+            std::size_t needed = 0;
+            const std::size_t matches = matching_weights(file, candidate, needed);
+            if (matches > best) {
+                best = matches;
+                info.width = width;
             }
+            if (matches == needed) break;
         }
-        if (!found) info.width = 1.0f;  // the per-tensor check below names the first mismatch
     }
     return info;
 }
@@ -125,7 +140,7 @@ inline Model load_safetensors(const SafetensorsFile& file) {
         const TensorEntry& e = file.entry(name);
         require(e.shape == shape, ErrorKind::shape,
                 file.path() + ": tensor '" + name + "': expected shape " + shape_to_string(shape) + ", found " +
-                    shape_to_string(e.shape) + " (" + to_string(info.arch) + " width " + std::to_string(info.width) + ")");
+                    shape_to_string(e.shape) + " (" + to_string(info.arch) + " width " + detail::format_width(info.width) + ")");
         used.insert(name);
         return file.read_floats(name);
     };
@@ -152,7 +167,7 @@ inline Model load_safetensors(const SafetensorsFile& file) {
         const bool counter = name.size() > 20 && name.ends_with(".num_batches_tracked");
         require(used.count(name) || counter, ErrorKind::shape,
                 file.path() + ": unexpected tensor '" + name + "' " + shape_to_string(entry.shape) +
-                    " (not part of " + to_string(info.arch) + " width " + std::to_string(info.width) + ")");
+                    " (not part of " + to_string(info.arch) + " width " + detail::format_width(info.width) + ")");
     }
     return Model(std::move(info), std::move(graph));
 }
