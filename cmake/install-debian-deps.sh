@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything mnet builds, tests and benchmarks with, from Debian 12 packages.
+# Usage: bash cmake/install-debian-deps.sh [extra packages...]
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+packages=(
+  cmake make g++ pkg-config       # toolchain
+  nlohmann-json3-dev              # safetensors header (JSON)
+  libxsimd-dev xtl-dev            # SIMD kernels (Debian's xsimd config needs xtl)
+  libflatbuffers-dev              # .tflite import (flatbuffers runtime + Verifier)
+  libstb-dev                      # stb_image, compiled in Debian's libstb
+  catch2                          # tests (Catch2 v2)
+  libbenchmark-dev                # benchmarks
+)
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${packages[@]}" "$@"
