@@ -1,0 +1,560 @@
+// .tflite → mnet::Model. Recognises the MobileNetV1/V2 graphs TensorFlow's
+// converters write, infers arch (V2 has residual ADDs), α, resolution and
+// classes from the tensors, dequantizes every weight and bias to float and fills
+// the graph's weight slots in execution order. Ops that do not change a float
+// engine's logits (QUANTIZE/DEQUANTIZE of activations, RESHAPE/SQUEEZE after the
+// pool, the final SOFTMAX) are checked and skipped. Several files chain into one
+// network (V1 1.0-224 ships as a feature extractor plus its classifier head).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mnet/io/detail/tflite_dequantize.hpp"
+#include "mnet/io/file.hpp"
+#include "mnet/io/tflite_file.hpp"
+#include "mnet/models/model.hpp"
+
+namespace mnet::io {
+
+/// One .tflite file held in memory (for load_tflite_memory).
+struct TfliteBytes {
+    std::span<const std::uint8_t> bytes;
+    std::string name;  ///< prefixes error messages: a path or any label
+};
+
+namespace tflite_detail {
+
+inline constexpr const char* supported_ops =
+    "CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, MEAN, FULLY_CONNECTED, RESHAPE, SQUEEZE, SOFTMAX, QUANTIZE, "
+    "DEQUANTIZE";
+
+/// "file: op 12 (CONV_2D)"
+inline std::string where(const TfliteOp& op) {
+    return "op " + std::to_string(op.index) + " (" + tflite_codes::op_name(op.code) + ")";
+}
+
+inline std::string tensor_label(const TfliteTensor& t) { return "tensor '" + tflite_short_name(t.name) + "'"; }
+
+/// What the graph needs next, derived from the mnet Graph so the two cannot disagree.
+struct Expected {
+    enum class Kind { conv, depthwise, add, pool, logits };
+    Kind kind;
+    int kernel = 1;
+    int stride = 1;
+    bool relu6 = false;
+    bool block_start = false;  ///< first conv of an inverted residual: its input feeds the ADD
+    std::string what;          ///< "features.3 depthwise"
+};
+
+inline const char* kind_ops(Expected::Kind kind) {
+    switch (kind) {
+        case Expected::Kind::conv: return "CONV_2D";
+        case Expected::Kind::depthwise: return "DEPTHWISE_CONV_2D";
+        case Expected::Kind::add: return "ADD";
+        case Expected::Kind::pool: return "AVERAGE_POOL_2D or MEAN";
+        case Expected::Kind::logits: return "CONV_2D or FULLY_CONNECTED";
+    }
+    return "?";
+}
+
+inline std::vector<Expected> expected_ops(const Graph& graph) {
+    using Kind = Expected::Kind;
+    std::vector<Expected> out;
+    for (const Node& node : graph.nodes()) {
+        std::visit(
+            [&](const auto& l) {
+                using L = std::decay_t<decltype(l)>;
+                if constexpr (std::is_same_v<L, InvertedResidual<Stride<1>>> ||
+                              std::is_same_v<L, InvertedResidual<Stride<2>>>) {
+                    if (l.has_expand()) out.push_back({Kind::conv, 1, 1, true, true, node.name + " expand"});
+                    out.push_back({Kind::depthwise, 3, L::stride, true, !l.has_expand(), node.name + " depthwise"});
+                    out.push_back({Kind::conv, 1, 1, false, false, node.name + " project"});
+                    if (l.has_residual()) out.push_back({Kind::add, 1, 1, false, false, node.name + " residual"});
+                } else if constexpr (std::is_same_v<L, GlobalAvgPool>) {
+                    out.push_back({Kind::pool, 1, 1, false, false, node.name});
+                } else if constexpr (std::is_same_v<L, Classifier>) {
+                    out.push_back({Kind::logits, 1, 1, false, false, node.name});
+                } else if constexpr (std::is_same_v<L, DepthwiseConv<3, Stride<1>, ReLU6>> ||
+                                     std::is_same_v<L, DepthwiseConv<3, Stride<2>, ReLU6>>) {
+                    out.push_back({Kind::depthwise, L::kernel, L::stride, true, false, node.name});
+                } else {  // the stem and V1's / V2's pointwise convs, all ReLU6
+                    out.push_back({Kind::conv, L::kernel, L::stride, true, false, node.name});
+                }
+            },
+            node.layer);
+    }
+    return out;
+}
+
+/// The constant behind input `k` of `op`: the tensor itself, or the constant a
+/// DEQUANTIZE op turns into it (how float16 and some int8 models store weights).
+inline const TfliteTensor& constant_operand(const TfliteFile& file, const TfliteOp& op, std::size_t k,
+                                            const char* role) {
+    file.check(k < op.inputs.size() && op.inputs[k] >= 0, ErrorKind::format,
+               where(op) + ": no " + role + " input");
+    const TfliteTensor& t = file.tensor(op.inputs[k]);
+    if (t.is_constant()) return t;
+    for (const TfliteOp& producer : file.ops())
+        if (producer.code == tflite_codes::dequantize && producer.outputs.size() == 1 &&
+            producer.outputs[0] == t.index && !producer.inputs.empty() && producer.inputs[0] >= 0 &&
+            file.tensor(producer.inputs[0]).is_constant())
+            return file.tensor(producer.inputs[0]);
+    file.fail(ErrorKind::format, where(op) + ": " + role + " " + tensor_label(t) + " has no constant data");
+}
+
+/// True for a DEQUANTIZE that makes a weight from a constant (not part of the activation chain).
+inline bool dequantizes_constant(const TfliteFile& file, const TfliteOp& op) {
+    return op.code == tflite_codes::dequantize && !op.inputs.empty() && op.inputs[0] >= 0 &&
+           file.tensor(op.inputs[0]).is_constant();
+}
+
+/// A convolution-like op found before the graph is known (for inferring α and classes).
+struct WeightedOp {
+    const TfliteFile* file;
+    const TfliteOp* op;
+    const TfliteTensor* weight;
+};
+
+/// Every op's code is one mnet reads; otherwise Error(unsupported) naming it.
+inline void check_supported(const TfliteFile& file) {
+    namespace c = tflite_codes;
+    for (const TfliteOp& op : file.ops()) {
+        switch (op.code) {
+            case c::add: case c::average_pool_2d: case c::conv_2d: case c::depthwise_conv_2d: case c::dequantize:
+            case c::fully_connected: case c::reshape: case c::softmax: case c::mean: case c::squeeze:
+            case c::quantize:
+                break;
+            case c::custom:
+                file.fail(ErrorKind::unsupported, "op " + std::to_string(op.index) + ": unsupported op CUSTOM '" +
+                                                      op.custom_code + "' (mnet imports MobileNetV1/V2 graphs of " +
+                                                      supported_ops + ")");
+            default:
+                file.fail(ErrorKind::unsupported, "op " + std::to_string(op.index) + ": unsupported op " +
+                                                      c::op_name(op.code) + " (mnet imports MobileNetV1/V2 graphs of " +
+                                                      supported_ops + ")");
+        }
+    }
+}
+
+/// The shape a TFLite weight tensor must have to fill `slot`.
+inline std::vector<std::int64_t> tflite_weight_shape(const WeightSlot& slot, int code) {
+    const auto& s = slot.oihw;
+    if (slot.depthwise) return {1, s[2], s[3], s[0]};                  // [1,KH,KW,C]
+    if (slot.fully_connected && code == tflite_codes::fully_connected) return {s[0], s[1]};  // [N,K]
+    if (slot.fully_connected) return {s[0], 1, 1, s[1]};               // 1x1 CONV_2D [N,1,1,K]
+    return {s[0], s[2], s[3], s[1]};                                   // [O,KH,KW,I]
+}
+
+/// TFLite layout → the slot's (OIHW; depthwise [C,1,KH,KW]; classifier [N,K]).
+inline std::vector<float> to_slot_layout(const WeightSlot& slot, const std::vector<float>& w) {
+    if (slot.fully_connected) return w;  // [N,1,1,K] and [N,K] are the same bytes
+    const auto o = static_cast<std::size_t>(slot.oihw[0]), i = static_cast<std::size_t>(slot.oihw[1]);
+    const auto kh = static_cast<std::size_t>(slot.oihw[2]), kw = static_cast<std::size_t>(slot.oihw[3]);
+    std::vector<float> out(w.size());
+    if (slot.depthwise) {
+        for (std::size_t y = 0; y < kh; ++y)
+            for (std::size_t x = 0; x < kw; ++x)
+                for (std::size_t c = 0; c < o; ++c) out[(c * kh + y) * kw + x] = w[(y * kw + x) * o + c];
+        return out;
+    }
+    for (std::size_t oc = 0; oc < o; ++oc)
+        for (std::size_t y = 0; y < kh; ++y)
+            for (std::size_t x = 0; x < kw; ++x)
+                for (std::size_t ic = 0; ic < i; ++ic)
+                    out[((oc * i + ic) * kh + y) * kw + x] = w[((oc * kh + y) * kw + x) * i + ic];
+    return out;
+}
+
+/// Walks the ops of the chained files in execution order, following the one
+/// activation tensor a MobileNet threads through (`current`) and skipping the ops
+/// that leave its float values unchanged.
+class Walker {
+public:
+    enum class Phase { features, pooled, logits };
+
+    explicit Walker(const std::vector<TfliteFile>& files) : files_(files), current_(files.front().input().index) {}
+
+    const TfliteFile& file() const noexcept { return files_[file_]; }
+    int current() const noexcept { return current_; }
+    bool at_last_file() const noexcept { return file_ + 1 == files_.size(); }
+
+    /// The next op that computes something, or nullptr after the last op of the last file.
+    const TfliteOp* next(Phase phase) {
+        namespace c = tflite_codes;
+        for (;;) {
+            if (pos_ == files_[file_].ops().size()) {
+                if (file_ + 1 == files_.size()) return nullptr;
+                enter_next_file();
+                continue;
+            }
+            const TfliteFile& f = files_[file_];
+            const TfliteOp& op = f.ops()[pos_++];
+            switch (op.code) {
+                case c::quantize:
+                case c::dequantize:
+                    if (!dequantizes_constant(f, op)) follow(op);
+                    continue;
+                case c::reshape:
+                case c::squeeze:
+                    f.check(phase != Phase::features, ErrorKind::unsupported,
+                            where(op) + ": reshaping the activation is only supported after the global pooling");
+                    follow(op);
+                    continue;
+                case c::softmax:
+                    f.check(phase == Phase::logits, ErrorKind::unsupported,
+                            where(op) + ": SOFTMAX is only supported after the logits layer");
+                    follow(op);
+                    continue;
+                default:
+                    f.check(phase != Phase::logits, ErrorKind::unsupported,
+                            where(op) + ": only RESHAPE, SQUEEZE, SOFTMAX, QUANTIZE or DEQUANTIZE may follow the "
+                                        "logits layer");
+                    return &op;
+            }
+        }
+    }
+
+    /// Checks that `op` reads the running activation as its data input.
+    void require_reads_current(const TfliteOp& op) const {
+        const TfliteFile& f = file();
+        if (!op.inputs.empty() && op.inputs[0] == current_) return;
+        const std::string found = op.inputs.empty() || op.inputs[0] < 0 ? std::string("nothing")
+                                                                         : tensor_label(f.tensor(op.inputs[0]));
+        f.fail(ErrorKind::unsupported, where(op) + " reads " + found + ", expected the previous layer's output " +
+                                           tensor_label(f.tensor(current_)) +
+                                           " (mnet imports the straight MobileNet chain)");
+    }
+
+    /// Makes `op`'s single output the running activation.
+    void advance(const TfliteOp& op) {
+        file().check(op.outputs.size() == 1, ErrorKind::unsupported,
+                     where(op) + ": expected one output, found " + std::to_string(op.outputs.size()));
+        current_ = op.outputs[0];
+    }
+
+private:
+    void follow(const TfliteOp& op) {
+        require_reads_current(op);
+        advance(op);
+        const TfliteFile& f = file();
+        f.check(f.tensor(op.inputs[0]).numel == f.tensor(current_).numel, ErrorKind::shape,
+                where(op) + ": changes the element count (" + tflite_shape_string(f.tensor(op.inputs[0]).shape) +
+                    " -> " + tflite_shape_string(f.tensor(current_).shape) + ")");
+    }
+
+    void enter_next_file() {
+        const TfliteFile& done = files_[file_];
+        const TfliteFile& next = files_[file_ + 1];
+        done.check(current_ == done.output().index, ErrorKind::unsupported,
+                   "cannot chain " + next.name() + " after it: its output " + tensor_label(done.output()) +
+                       " is not the last layer's result");
+        next.check(next.input().shape == done.output().shape, ErrorKind::shape,
+                   "cannot chain it after " + done.name() + ": input " + tensor_label(next.input()) + " has shape " +
+                       tflite_shape_string(next.input().shape) + ", the previous file's output " +
+                       tensor_label(done.output()) + " has " + tflite_shape_string(done.output().shape));
+        ++file_;
+        pos_ = 0;
+        current_ = next.input().index;
+    }
+
+    const std::vector<TfliteFile>& files_;
+    std::size_t file_ = 0;
+    std::size_t pos_ = 0;
+    int current_;
+};
+
+struct ConvOptions {
+    bool same_padding = true;
+    int stride_w = 1, stride_h = 1;
+    int dilation_w = 1, dilation_h = 1;
+    tflite_schema::ActivationFunctionType activation = tflite_schema::ActivationFunctionType::NONE;
+};
+
+/// An absent options table reads as the schema defaults (stride 0), which the stride check rejects.
+inline ConvOptions conv_options(const TfliteOp& op) {
+    ConvOptions o;
+    const auto spatial = [&o](const auto* t) {
+        o.stride_w = t ? t->stride_w() : 0;
+        o.stride_h = t ? t->stride_h() : 0;
+        if (!t) return;
+        o.same_padding = t->padding() == tflite_schema::Padding::SAME;
+        o.dilation_w = t->dilation_w_factor();
+        o.dilation_h = t->dilation_h_factor();
+        o.activation = t->fused_activation_function();
+    };
+    if (op.code == tflite_codes::conv_2d) {
+        spatial(op.raw->builtin_options_as_Conv2DOptions());
+    } else if (op.code == tflite_codes::depthwise_conv_2d) {
+        spatial(op.raw->builtin_options_as_DepthwiseConv2DOptions());
+    } else if (op.code == tflite_codes::fully_connected) {
+        const auto* t = op.raw->builtin_options_as_FullyConnectedOptions();
+        if (t) o.activation = t->fused_activation_function();
+    } else if (op.code == tflite_codes::add) {
+        const auto* t = op.raw->builtin_options_as_AddOptions();
+        if (t) o.activation = t->fused_activation_function();
+    } else if (op.code == tflite_codes::average_pool_2d) {
+        const auto* t = op.raw->builtin_options_as_Pool2DOptions();
+        if (t) o.activation = t->fused_activation_function();
+    }
+    return o;
+}
+
+inline std::string activation_name(tflite_schema::ActivationFunctionType a) {
+    const char* name = tflite_schema::EnumNameActivationFunctionType(a);
+    return name && *name ? name : "activation #" + std::to_string(static_cast<int>(a));
+}
+
+inline void check_activation(const TfliteFile& file, const TfliteOp& op, const ConvOptions& o, bool relu6,
+                             const std::string& what) {
+    const auto want = relu6 ? tflite_schema::ActivationFunctionType::RELU6 : tflite_schema::ActivationFunctionType::NONE;
+    file.check(o.activation == want, ErrorKind::unsupported,
+               where(op) + ": fused activation " + activation_name(o.activation) + ", expected " +
+                   activation_name(want) + " for " + what);
+}
+
+/// The output of `op` must be [1,h,w,c] (or [1,c] where `flat_ok` and h = w = 1).
+inline void check_output_shape(const TfliteFile& file, const TfliteOp& op, Shape want, bool flat_ok) {
+    const TfliteTensor& t = file.tensor(op.outputs[0]);  // Walker::advance checked there is one
+    const std::vector<std::int64_t> full{1, want.h, want.w, want.c};
+    const bool ok = t.shape == full || (flat_ok && want.h == 1 && want.w == 1 &&
+                                        t.shape == std::vector<std::int64_t>{1, want.c});
+    file.check(ok, ErrorKind::shape,
+               where(op) + ": output " + tensor_label(t) + ": expected shape " + tflite_shape_string(full) +
+                   ", found " + tflite_shape_string(t.shape));
+}
+
+/// Finds the arch, α, resolution and classes the tensors describe.
+inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
+                            int residual_adds) {
+    const TfliteFile& first = files.front();
+    const TfliteTensor& input = first.input();
+    const auto& s = input.shape;
+    first.check(s.size() == 4 && s[0] == 1 && s[3] == 3 && s[1] == s[2] && s[1] >= 1 && s[1] <= 4096,
+                ErrorKind::unsupported,
+                "input " + tensor_label(input) + " has shape " + tflite_shape_string(s) +
+                    ", expected a square RGB image [1,R,R,3]" +
+                    (s.size() == 4 && s[1] == 1 && s[2] == 1 ? " (is this a classifier head? load it after its "
+                                                               "feature extractor: mnet::load({extractor, head}))"
+                                                             : ""));
+    ModelInfo info;
+    info.arch = residual_adds > 0 ? Arch::mobilenet_v2 : Arch::mobilenet_v1;
+    info.resolution = static_cast<int>(s[1]);
+    info.padding = Padding::tf_same;
+    info.preprocess = Preprocess::tf_inception;
+    for (const TfliteFile& f : files) info.source += (info.source.empty() ? "" : " + ") + f.name();
+
+    const std::size_t min_ops = info.arch == Arch::mobilenet_v1 ? 2 : 3;
+    const TfliteFile& last = files.back();
+    last.check(weighted.size() >= min_ops, ErrorKind::unsupported,
+               "not a MobileNetV1/V2 graph: only " + std::to_string(weighted.size()) + " convolution ops");
+    const TfliteTensor& logits = *weighted.back().weight;
+    last.check(!logits.shape.empty() && logits.shape[0] >= 1 && logits.shape[0] <= 1000000, ErrorKind::shape,
+               "logits weight " + tensor_label(logits) + " has shape " + tflite_shape_string(logits.shape));
+    info.num_classes = static_cast<int>(logits.shape[0]);
+
+    // α from the widest fixed layer (V1: the last 1024-channel pointwise, V2: the
+    // 320-channel projection), then confirmed against every weight shape; the
+    // published multipliers are the fallbacks.
+    const TfliteTensor& anchor = *weighted[weighted.size() - min_ops].weight;
+    const double base = info.arch == Arch::mobilenet_v1 ? 1024.0 : 320.0;
+    const double derived = anchor.shape.empty() ? 0.0 : static_cast<double>(anchor.shape[0]) / base;
+    std::vector<float> candidates{1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 1.3f, 1.4f};
+    if (derived > 0.0 && derived <= 4.0) candidates.insert(candidates.begin(), static_cast<float>(derived));
+    for (float width : candidates) {
+        info.width = width;
+        Graph graph = build_graph(info);
+        const std::vector<WeightSlot> slots = graph.weight_slots();
+        bool match = slots.size() == weighted.size();
+        for (std::size_t i = 0; match && i < slots.size(); ++i)
+            match = weighted[i].weight->shape == tflite_weight_shape(slots[i], weighted[i].op->code);
+        if (match) return info;
+    }
+    info.width = candidates.front();  // nothing fits: the walk names the first mismatch
+    return info;
+}
+
+inline Model build_model(const std::vector<TfliteFile>& files) {
+    namespace c = tflite_codes;
+    using Kind = Expected::Kind;
+    require(!files.empty(), ErrorKind::argument, "load_tflite: no model file given");
+    for (const TfliteFile& f : files) check_supported(f);
+
+    // A first pass for what the graph cannot be built without.
+    std::vector<WeightedOp> weighted;
+    int adds = 0;
+    const TfliteOp* last_compute = nullptr;
+    for (const TfliteFile& f : files)
+        for (const TfliteOp& op : f.ops()) {
+            if (op.code == c::conv_2d || op.code == c::depthwise_conv_2d || op.code == c::fully_connected)
+                weighted.push_back({&f, &op, &constant_operand(f, op, 1, "weight")});
+            if (op.code == c::add) ++adds;
+            if (op.code != c::quantize && op.code != c::dequantize && op.code != c::reshape && op.code != c::squeeze &&
+                op.code != c::softmax)
+                last_compute = &op;
+        }
+    const TfliteFile& last = files.back();
+    last.check(!last_compute || (last_compute->code != c::average_pool_2d && last_compute->code != c::mean),
+               ErrorKind::unsupported,
+               "the graph ends at the global pooling (a feature extractor without classifier); load it chained with "
+               "its head: mnet::load({extractor, head})");
+
+    ModelInfo info = infer_info(files, weighted, adds);
+    Graph graph = build_graph(info);
+    std::vector<WeightSlot> slots = graph.weight_slots();
+    const std::string model_name = std::string(to_string(info.arch)) + " width " + std::to_string(info.width);
+    last.check(slots.size() == weighted.size(), ErrorKind::unsupported,
+               "not a MobileNet graph: " + model_name + " has " + std::to_string(slots.size()) +
+                   " convolutions, the file(s) " + std::to_string(weighted.size()));
+
+    Walker walker(files);
+    Walker::Phase phase = Walker::Phase::features;
+    Shape cur = graph.input_shape();
+    std::size_t slot_index = 0;
+    int block_input = -1;
+    for (const Expected& e : expected_ops(graph)) {
+        const TfliteOp* op_ptr = walker.next(phase);
+        if (!op_ptr)
+            last.fail(ErrorKind::unsupported, "the graph ends where " + model_name + " expects " + kind_ops(e.kind) +
+                                                  " for " + e.what);
+        const TfliteOp& op = *op_ptr;
+        const TfliteFile& f = walker.file();
+        const bool code_ok = e.kind == Kind::conv        ? op.code == c::conv_2d
+                             : e.kind == Kind::depthwise ? op.code == c::depthwise_conv_2d
+                             : e.kind == Kind::add       ? op.code == c::add
+                             : e.kind == Kind::pool      ? (op.code == c::average_pool_2d || op.code == c::mean)
+                                                         : (op.code == c::conv_2d || op.code == c::fully_connected);
+        f.check(code_ok, ErrorKind::unsupported,
+                where(op) + ": expected " + kind_ops(e.kind) + " for " + e.what + " of " + model_name +
+                    " (not a MobileNetV1/V2 graph mnet recognises)");
+        const ConvOptions opts = conv_options(op);
+
+        if (e.kind == Kind::add) {
+            f.check(op.inputs.size() == 2 && ((op.inputs[0] == block_input && op.inputs[1] == walker.current()) ||
+                                              (op.inputs[1] == block_input && op.inputs[0] == walker.current())),
+                    ErrorKind::unsupported,
+                    where(op) + ": expected the residual sum of the block input and the projection for " + e.what);
+            check_activation(f, op, opts, false, e.what);
+            walker.advance(op);
+            check_output_shape(f, op, cur, false);
+            continue;
+        }
+        walker.require_reads_current(op);
+        if (e.block_start) block_input = walker.current();
+
+        if (e.kind == Kind::pool) {
+            if (op.code == c::average_pool_2d) {
+                const auto* p = op.raw->builtin_options_as_Pool2DOptions();
+                f.check(p && p->filter_height() == cur.h && p->filter_width() == cur.w, ErrorKind::unsupported,
+                        where(op) + ": expected a global " + std::to_string(cur.h) + "x" + std::to_string(cur.w) +
+                            " average pool, found filter " + (p ? std::to_string(p->filter_height()) + "x" +
+                                                                     std::to_string(p->filter_width())
+                                                                : std::string("none")));
+                check_activation(f, op, opts, false, e.what);
+            } else {
+                const TfliteTensor& axes = constant_operand(f, op, 1, "axes");
+                f.check(axes.type == c::int32 && axes.numel == 2, ErrorKind::unsupported,
+                        where(op) + ": expected two INT32 axes, found " + tensor_label(axes) + " " +
+                            tflite_codes::type_name(axes.type) + " " + tflite_shape_string(axes.shape));
+                const std::vector<std::int32_t> a = read_int32(f, axes);
+                const auto norm = [](std::int32_t v) { return v < 0 ? v + 4 : v; };
+                f.check((norm(a[0]) == 1 && norm(a[1]) == 2) || (norm(a[0]) == 2 && norm(a[1]) == 1),
+                        ErrorKind::unsupported, where(op) + ": expected a mean over axes {1,2} (height, width)");
+            }
+            walker.advance(op);
+            cur = {1, 1, cur.c};
+            check_output_shape(f, op, cur, op.code == c::mean);
+            phase = Walker::Phase::pooled;
+            continue;
+        }
+
+        // A convolution: options, then weights into the next slot.
+        WeightSlot& slot = slots[slot_index++];
+        if (op.code != c::fully_connected) {
+            f.check(opts.stride_h == e.stride && opts.stride_w == e.stride, ErrorKind::unsupported,
+                    where(op) + ": stride " + std::to_string(opts.stride_h) + "x" + std::to_string(opts.stride_w) +
+                        ", expected " + std::to_string(e.stride) + "x" + std::to_string(e.stride) + " for " + e.what);
+            f.check(opts.dilation_h == 1 && opts.dilation_w == 1, ErrorKind::unsupported,
+                    where(op) + ": dilated convolutions are not supported");
+            // VALID equals SAME for a 1x1 kernel; otherwise the padding is the model's tf_same.
+            f.check(opts.same_padding || e.kernel == 1, ErrorKind::unsupported,
+                    where(op) + ": padding VALID, expected SAME for " + e.what);
+        } else {
+            const auto* fc = op.raw->builtin_options_as_FullyConnectedOptions();
+            f.check(!fc || fc->weights_format() == 0, ErrorKind::unsupported,
+                    where(op) + ": shuffled FULLY_CONNECTED weights are not supported");
+        }
+        check_activation(f, op, opts, e.relu6, e.what);
+
+        const TfliteTensor& weight = constant_operand(f, op, 1, "weight");
+        const std::vector<std::int64_t> want = tflite_weight_shape(slot, op.code);
+        f.check(weight.shape == want, ErrorKind::shape,
+                where(op) + ", weight " + tensor_label(weight) + ": expected shape " + tflite_shape_string(want) +
+                    " for " + e.what + " ('" + slot.weight + "') of " + model_name + ", found " +
+                    tflite_shape_string(weight.shape));
+        std::vector<float> bias(slot.out_channels(), 0.0f);
+        if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+            const TfliteTensor& b = constant_operand(f, op, 2, "bias");
+            const std::vector<std::int64_t> want_bias{static_cast<std::int64_t>(slot.out_channels())};
+            f.check(b.shape == want_bias, ErrorKind::shape,
+                    where(op) + ", bias " + tensor_label(b) + ": expected shape " + tflite_shape_string(want_bias) +
+                        " for " + e.what + ", found " + tflite_shape_string(b.shape));
+            bias = dequantize(f, b);
+        }
+        slot.assign(to_slot_layout(slot, dequantize(f, weight)), bias);
+
+        walker.advance(op);
+        if (e.kind == Kind::logits) {
+            cur = {1, 1, info.num_classes};
+            check_output_shape(f, op, cur, true);
+            phase = Walker::Phase::logits;
+        } else {
+            const int h = axis_padding(cur.h, e.kernel, e.stride, Padding::tf_same).out;
+            const int w = axis_padding(cur.w, e.kernel, e.stride, Padding::tf_same).out;
+            cur = {h, w, slot.oihw[0]};
+            check_output_shape(f, op, cur, false);
+        }
+    }
+    const TfliteOp* extra = walker.next(Walker::Phase::logits);  // throws on a computing op after the logits
+    (void)extra;
+    last.check(walker.current() == last.output().index, ErrorKind::unsupported,
+               "the model output " + tensor_label(last.output()) + " is not computed from the logits layer");
+    return Model(std::move(info), std::move(graph));
+}
+
+}  // namespace tflite_detail
+
+/// Builds a model from already-parsed files, chained in order.
+inline Model load_tflite_files(const std::vector<TfliteFile>& files) { return tflite_detail::build_model(files); }
+
+/// Loads one .tflite file, or several that chain into one network (extractor, then head).
+inline Model load_tflite(const std::vector<std::string>& paths) {
+    std::vector<TfliteFile> files;
+    files.reserve(paths.size());
+    for (const std::string& path : paths) files.emplace_back(read_file(path), path);
+    return load_tflite_files(files);
+}
+
+inline Model load_tflite(const std::string& path) { return load_tflite(std::vector<std::string>{path}); }
+
+/// Loads .tflite bytes already in memory (tests, fuzzers, embedded models); `name` labels errors.
+inline Model load_tflite_memory(std::span<const std::uint8_t> bytes, const std::string& name) {
+    std::vector<TfliteFile> files;
+    files.emplace_back(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), name);
+    return load_tflite_files(files);
+}
+
+/// Several in-memory .tflite files chained in order.
+inline Model load_tflite_memory(std::span<const TfliteBytes> parts) {
+    std::vector<TfliteFile> files;
+    files.reserve(parts.size());
+    for (const TfliteBytes& p : parts) files.emplace_back(std::vector<std::uint8_t>(p.bytes.begin(), p.bytes.end()), p.name);
+    return load_tflite_files(files);
+}
+
+}  // namespace mnet::io

@@ -1,0 +1,266 @@
+// TfliteFile: one .tflite flatbuffer, checked before anything reads it. The
+// flatbuffers Verifier (from our own schema, detail/tflite_schema.fbs) proves
+// every offset and vector lies inside the bytes; then every index the format
+// leaves to the reader (buffer, tensor, opcode) is range-checked, every constant
+// buffer's size is matched to its shape and type, and every quantization vector
+// to its tensor. What comes out is plain structs: nothing later touches raw bytes.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mnet/core/error.hpp"
+#include "mnet/io/detail/tflite_codes.hpp"
+#include "mnet/io/detail/tflite_schema_generated.hpp"
+
+namespace mnet::io {
+
+/// Affine quantization of a tensor: real = scale[c] · (q − zero_point[c]), with c the
+/// index along `axis` when there is one scale per channel, else one pair for all.
+struct TfliteQuantization {
+    std::vector<float> scale;             ///< empty: not quantized
+    std::vector<std::int64_t> zero_point; ///< empty (= 0), one value, or one per scale
+    int axis = 0;                         ///< quantized_dimension (used when scale.size() > 1)
+};
+
+struct TfliteTensor {
+    int index = 0;
+    std::string name;
+    std::vector<std::int64_t> shape;  ///< every dim >= 0
+    std::uint64_t numel = 1;
+    int type = 0;                     ///< TensorType value (tflite_codes::float32, ...)
+    std::span<const std::uint8_t> data;  ///< constant contents (size checked); empty for activations
+    TfliteQuantization quantization;
+
+    bool is_constant() const noexcept { return !data.empty(); }
+};
+
+struct TfliteOp {
+    int index = 0;
+    int code = 0;             ///< BuiltinOperator value
+    std::string custom_code;  ///< for CUSTOM ops
+    std::vector<int> inputs;  ///< tensor indices, -1 = optional input absent
+    std::vector<int> outputs;
+    const tflite_schema::Operator* raw = nullptr;  ///< for the builtin options (verified table)
+};
+
+/// "[1,224,224,3]"
+inline std::string tflite_shape_string(std::span<const std::int64_t> shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+/// Long TFLite names (';'-joined scopes) cut to something a message can carry.
+inline std::string tflite_short_name(const std::string& name) {
+    return name.size() <= 120 ? name : name.substr(0, 117) + "...";
+}
+
+class TfliteFile {
+public:
+    /// Takes the file's bytes; `name` (usually the path) prefixes every error message.
+    TfliteFile(std::vector<std::uint8_t> bytes, std::string name) : bytes_(std::move(bytes)), name_(std::move(name)) {
+        verify();
+        const auto* model = tflite_schema::GetModel(bytes_.data());
+        read_tensors(*model);
+        read_ops(*model);
+    }
+    // Tensors hold spans into bytes_: a copy would point into the original.
+    TfliteFile(const TfliteFile&) = delete;
+    TfliteFile& operator=(const TfliteFile&) = delete;
+    TfliteFile(TfliteFile&&) noexcept = default;
+    TfliteFile& operator=(TfliteFile&&) noexcept = default;
+
+    const std::string& name() const noexcept { return name_; }
+    const std::vector<TfliteTensor>& tensors() const noexcept { return tensors_; }
+    const std::vector<TfliteOp>& ops() const noexcept { return ops_; }
+    /// The main subgraph's single input and output tensor.
+    const TfliteTensor& input() const noexcept { return tensors_[static_cast<std::size_t>(input_)]; }
+    const TfliteTensor& output() const noexcept { return tensors_[static_cast<std::size_t>(output_)]; }
+    /// A tensor by an index that came from this file's ops (already range-checked).
+    const TfliteTensor& tensor(int index) const {
+        require(index >= 0 && static_cast<std::size_t>(index) < tensors_.size(), ErrorKind::format,
+                name_ + ": tensor index " + std::to_string(index) + " out of range");
+        return tensors_[static_cast<std::size_t>(index)];
+    }
+
+    /// Throws Error(kind) with the file name in front.
+    [[noreturn]] void fail(ErrorKind kind, const std::string& what) const { throw Error(kind, name_ + ": " + what); }
+    void check(bool condition, ErrorKind kind, const std::string& what) const {
+        if (!condition) fail(kind, what);
+    }
+
+private:
+    void verify() {
+        check(!bytes_.empty(), ErrorKind::format, "empty file (expected a .tflite flatbuffer)");
+        check(bytes_.size() >= 8, ErrorKind::format,
+              "file too small (" + std::to_string(bytes_.size()) + " bytes) to be a .tflite flatbuffer");
+        check(bytes_.size() < FLATBUFFERS_MAX_BUFFER_SIZE, ErrorKind::format,
+              "file too large for a flatbuffer (" + std::to_string(bytes_.size()) + " bytes)");
+        if (!tflite_schema::ModelBufferHasIdentifier(bytes_.data())) {
+            std::string id;
+            for (std::size_t i = 4; i < 8; ++i) {
+                const auto c = static_cast<char>(bytes_[i]);
+                id += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + hex(bytes_[i]);
+            }
+            fail(ErrorKind::format, "not a .tflite file: file identifier is '" + id + "', expected 'TFL3'");
+        }
+        // Depth and table limits bound the work a hostile file can cause.
+        flatbuffers::Verifier verifier(bytes_.data(), bytes_.size(), /*max_depth=*/64, /*max_tables=*/1000000);
+        check(tflite_schema::VerifyModelBuffer(verifier), ErrorKind::format,
+              "malformed .tflite flatbuffer: the flatbuffers verifier rejected it (truncated file, offset out of "
+              "range or corrupt table)");
+        const auto* model = tflite_schema::GetModel(bytes_.data());
+        check(model->subgraphs() && model->subgraphs()->size() >= 1, ErrorKind::format, "model has no subgraph");
+        check(model->operator_codes() != nullptr, ErrorKind::format, "model has no operator_codes");
+        check(model->buffers() != nullptr, ErrorKind::format, "model has no buffers");
+        const auto* graph = model->subgraphs()->Get(0);
+        check(graph->tensors() != nullptr, ErrorKind::format, "subgraph 0 has no tensors");
+        check(graph->operators() != nullptr, ErrorKind::format, "subgraph 0 has no operators");
+        const std::size_t tensor_count = graph->tensors()->size();
+        auto graph_io = [&](const flatbuffers::Vector<std::int32_t>* v, const char* what) {
+            check(v && v->size() == 1, ErrorKind::unsupported,
+                  std::string("expected exactly one subgraph ") + what + " tensor, found " +
+                      std::to_string(v ? v->size() : 0));
+            const int index = v->Get(0);
+            check(index >= 0 && static_cast<std::size_t>(index) < tensor_count, ErrorKind::format,
+                  std::string("subgraph ") + what + " tensor index " + std::to_string(index) + " out of range (" +
+                      std::to_string(tensor_count) + " tensors)");
+            return index;
+        };
+        input_ = graph_io(graph->inputs(), "input");
+        output_ = graph_io(graph->outputs(), "output");
+    }
+
+    void read_tensors(const tflite_schema::Model& model) {
+        const auto& buffers = *model.buffers();
+        const auto& list = *model.subgraphs()->Get(0)->tensors();
+        tensors_.reserve(list.size());
+        for (flatbuffers::uoffset_t i = 0; i < list.size(); ++i) {
+            const tflite_schema::Tensor& raw = *list.Get(i);
+            TfliteTensor t;
+            t.index = static_cast<int>(i);
+            t.name = raw.name() ? raw.name()->str() : std::string();
+            t.type = raw.type();
+            const std::string what = "tensor " + std::to_string(i) + " '" + tflite_short_name(t.name) + "'";
+            if (raw.shape()) {
+                for (const std::int32_t d : *raw.shape()) {
+                    check(d >= 0, ErrorKind::format, what + ": negative dimension " + std::to_string(d));
+                    t.shape.push_back(d);
+                    // 2^40 elements is far beyond any real tensor and keeps numel·size below 2^64.
+                    check(d == 0 || t.numel <= (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(d),
+                          ErrorKind::format, what + ": shape " + tflite_shape_string(t.shape) + "... is too large");
+                    t.numel *= static_cast<std::uint64_t>(d);
+                }
+            }
+            check(raw.buffer() < buffers.size(), ErrorKind::format,
+                  what + ": buffer index " + std::to_string(raw.buffer()) + " out of range (file has " +
+                      std::to_string(buffers.size()) + " buffers)");
+            const tflite_schema::Buffer& buffer = *buffers.Get(raw.buffer());
+            check(buffer.offset() <= 1, ErrorKind::unsupported,
+                  what + ": its buffer " + std::to_string(raw.buffer()) +
+                      " keeps its data outside the flatbuffer (offset/size fields), which mnet does not read");
+            if (buffer.data() && buffer.data()->size() > 0) {
+                const std::size_t element = tflite_codes::element_size(t.type);
+                check(element != 0, ErrorKind::unsupported,
+                      what + ": constant data of type " + tflite_codes::type_name(t.type) + " is not supported");
+                const std::uint64_t expected = t.numel * element;
+                check(buffer.data()->size() == expected, ErrorKind::format,
+                      what + " " + tflite_shape_string(t.shape) + " " + tflite_codes::type_name(t.type) + ": buffer " +
+                          std::to_string(raw.buffer()) + " holds " + std::to_string(buffer.data()->size()) +
+                          " bytes, expected " + std::to_string(expected));
+                t.data = {buffer.data()->data(), buffer.data()->size()};
+            }
+            if (const auto* q = raw.quantization()) read_quantization(*q, t, what);
+            tensors_.push_back(std::move(t));
+        }
+    }
+
+    void read_quantization(const tflite_schema::QuantizationParameters& q, TfliteTensor& t, const std::string& what) {
+        TfliteQuantization& out = t.quantization;
+        if (q.scale())
+            for (const float s : *q.scale()) {
+                if (!std::isfinite(s)) fail(ErrorKind::format, what + ": non-finite quantization scale");
+                out.scale.push_back(s);
+            }
+        if (q.zero_point())
+            for (const std::int64_t z : *q.zero_point()) {
+                // Real zero points fit the quantized type; the bound keeps q − z from overflowing.
+                if (z < -(std::int64_t{1} << 32) || z > (std::int64_t{1} << 32))
+                    fail(ErrorKind::format, what + ": quantization zero point " + std::to_string(z) + " out of range");
+                out.zero_point.push_back(z);
+            }
+        out.axis = q.quantized_dimension();
+        const std::size_t n = out.scale.size();
+        if (n > 1) {
+            check(out.axis >= 0 && static_cast<std::size_t>(out.axis) < t.shape.size(), ErrorKind::format,
+                  what + ": quantized_dimension " + std::to_string(out.axis) + " out of range for shape " +
+                      tflite_shape_string(t.shape));
+            const std::int64_t channels = t.shape[static_cast<std::size_t>(out.axis)];
+            check(static_cast<std::int64_t>(n) == channels, ErrorKind::format,
+                  what + ": " + std::to_string(n) + " quantization scales, expected 1 or " +
+                      std::to_string(channels) + " (dimension " + std::to_string(out.axis) + " of " +
+                      tflite_shape_string(t.shape) + ")");
+        }
+        const std::size_t z = out.zero_point.size();
+        check(z == 0 || z == 1 || (n > 1 && z == n), ErrorKind::format,
+              what + ": " + std::to_string(z) + " zero points for " + std::to_string(n) +
+                  " scales (expected 1 or one per scale)");
+    }
+
+    void read_ops(const tflite_schema::Model& model) {
+        const auto& codes = *model.operator_codes();
+        const auto& list = *model.subgraphs()->Get(0)->operators();
+        const auto tensor_count = static_cast<std::int64_t>(tensors_.size());
+        ops_.reserve(list.size());
+        for (flatbuffers::uoffset_t i = 0; i < list.size(); ++i) {
+            const tflite_schema::Operator& raw = *list.Get(i);
+            TfliteOp op;
+            op.index = static_cast<int>(i);
+            op.raw = &raw;
+            const std::string what = "op " + std::to_string(i);
+            check(raw.opcode_index() < codes.size(), ErrorKind::format,
+                  what + ": opcode index " + std::to_string(raw.opcode_index()) + " out of range (file has " +
+                      std::to_string(codes.size()) + " operator codes)");
+            const tflite_schema::OperatorCode& code = *codes.Get(raw.opcode_index());
+            // Files written before the 32-bit field keep the op in the old byte; newer ones in both.
+            op.code = std::max<int>(code.deprecated_builtin_code(), code.builtin_code());
+            if (code.custom_code()) op.custom_code = code.custom_code()->str();
+            auto indices = [&](const flatbuffers::Vector<std::int32_t>* v, bool optional, const char* role) {
+                std::vector<int> out;
+                if (!v) return out;
+                for (const std::int32_t t : *v) {
+                    if (!((t >= 0 && t < tensor_count) || (optional && t == -1)))
+                        fail(ErrorKind::format, what + " (" + tflite_codes::op_name(op.code) + "): " + role +
+                                                    " tensor index " + std::to_string(t) + " out of range (" +
+                                                    std::to_string(tensor_count) + " tensors)");
+                    out.push_back(t);
+                }
+                return out;
+            };
+            op.inputs = indices(raw.inputs(), true, "input");
+            op.outputs = indices(raw.outputs(), false, "output");
+            ops_.push_back(std::move(op));
+        }
+    }
+
+    static std::string hex(std::uint8_t b) {
+        static constexpr char digits[] = "0123456789abcdef";
+        return {digits[b >> 4], digits[b & 15]};
+    }
+
+    std::vector<std::uint8_t> bytes_;
+    std::string name_;
+    std::vector<TfliteTensor> tensors_;
+    std::vector<TfliteOp> ops_;
+    int input_ = 0;
+    int output_ = 0;
+};
+
+}  // namespace mnet::io
