@@ -27,7 +27,11 @@ int main(int argc, char** argv) {
     bool have_arch = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") return usage("prints the complexity table of a MobileNet") == 2 ? 0 : 0;
+        if (arg == "--help" || arg == "-h") {
+            std::puts("usage: mnet-stats --arch v1|v2 --width A --resolution R [--classes N]\n"
+                      "Prints per-layer MAdds and parameters; the last line is `madds=<int> params=<int>`.");
+            return 0;
+        }
         if (i + 1 >= argc) return usage(("missing value after " + arg).c_str());
         const char* value = argv[++i];
         double number = 0;

@@ -3,7 +3,11 @@
 // from the code). Counting rule, the one under which the published tables
 // agree: multiply-adds of every conv and the FC; parameters = their weights +
 // the classifier bias (BatchNorm is folded, so it adds nothing); pooling and
-// activations are free.
+// activations are free. Published figures this rule reproduces: every row of
+// the TF-slim MobileNetV2 table and of the MobileNetV1 paper's Tables 6/7.
+// The TF-slim V1 README's 317 M for 0.75-224 and 34 M for 0.25-192 disagree
+// with the paper (325 M for 0.75-224) and with any consistent rule: this count
+// gives 325.4 M and 30.2 M, and we do not chase those two rows.
 #pragma once
 
 #include <cstdint>
