@@ -17,4 +17,7 @@
 #include "mnet/runtime/session.hpp"
 #include "mnet/runtime/postprocess.hpp"
 #include "mnet/io/load.hpp"
+#include "mnet/io/image.hpp"
+#include "mnet/io/preprocess.hpp"
+#include "mnet/io/labels.hpp"
 #include "mnet/stats/complexity.hpp"

@@ -1,0 +1,142 @@
+// mnet-classify: top-K ImageNet classes of images with a MobileNet (see
+// classify_args.hpp for the command line). Every failure — bad arguments, an
+// unreadable model, image or labels file — ends the program with a non-zero
+// status and exactly one line on stderr; nothing escapes as an exception.
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "classify_args.hpp"
+#include "mnet/mnet.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+/// One line, whatever the message holds.
+int fail(int status, std::string message) {
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::replace(message.begin(), message.end(), '\r', ' ');
+    std::fprintf(stderr, "mnet-classify: %s\n", message.c_str());
+    return status;
+}
+
+/// --labels if given, else imagenet_<classes>.txt in <model dir>/labels or
+/// <model dir>/../labels of any model file; empty Labels if none exists.
+mnet::Labels find_labels(const mnet::cli::ClassifyArgs& args, int num_classes) {
+    if (!args.labels.empty()) return mnet::read_labels(args.labels).for_classes(num_classes);
+    const std::string file = "imagenet_" + std::to_string(num_classes) + ".txt";
+    for (const std::string& model : args.models) {
+        const std::filesystem::path dir = std::filesystem::path(model).parent_path();
+        for (const std::filesystem::path& candidate : {dir / "labels" / file, dir / ".." / "labels" / file}) {
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(candidate, ec))
+                return mnet::read_labels(candidate.string()).for_classes(num_classes);
+        }
+    }
+    return {};
+}
+
+void write_logits(std::ofstream& out, const std::string& path, std::span<const float> logits) {
+    std::vector<std::uint32_t> words(logits.size());
+    std::memcpy(words.data(), logits.data(), logits.size_bytes());
+    if constexpr (std::endian::native == std::endian::big)
+        for (std::uint32_t& w : words)
+            w = (w >> 24) | ((w >> 8) & 0xFF00u) | ((w << 8) & 0xFF0000u) | (w << 24);
+    out.write(reinterpret_cast<const char*>(words.data()), static_cast<std::streamsize>(logits.size_bytes()));
+    mnet::require(out.good(), mnet::ErrorKind::io, path + ": cannot write logits");
+}
+
+int run(const mnet::cli::ClassifyArgs& args) {
+    const mnet::Model model = mnet::load(args.models);
+    mnet::InputSpec spec = model.input_spec();
+    if (args.preset) spec.preset = *args.preset;
+    const mnet::Labels labels = find_labels(args, model.num_classes());
+    mnet::Session session(model, {.threads = args.threads});
+
+    std::ofstream dump;
+    if (!args.dump_logits.empty()) {
+        dump.open(args.dump_logits, std::ios::binary | std::ios::trunc);
+        mnet::require(dump.is_open(), mnet::ErrorKind::io, args.dump_logits + ": cannot open for writing");
+    }
+
+    std::vector<float> bench_input;
+    for (const std::string& path : args.images) {
+        const mnet::Image image = mnet::read_image(path);
+        std::vector<float> input = mnet::preprocess(image, spec);
+        const auto start = Clock::now();
+        const std::span<const float> logits = session.run(input);
+        const double elapsed = ms_since(start);
+        if (dump.is_open()) write_logits(dump, args.dump_logits, logits);
+
+        std::printf("image %s %dx%d\n", path.c_str(), image.width, image.height);
+        const std::vector<float> probabilities = mnet::softmax(logits);
+        int rank = 1;
+        for (const mnet::Ranked& r : mnet::top_k(probabilities, static_cast<std::size_t>(args.top))) {
+            const char* label = labels.empty() ? "-" : labels.name(r.index).c_str();
+            std::printf("%d  %d  %.6f  %s\n", rank++, r.index, static_cast<double>(r.score), label);
+        }
+        std::printf("inference_ms %.3f\n", elapsed);
+        if (bench_input.empty()) bench_input = std::move(input);
+    }
+    if (dump.is_open()) {
+        dump.close();
+        mnet::require(!dump.fail(), mnet::ErrorKind::io, args.dump_logits + ": cannot write logits");
+    }
+
+    if (args.bench > 0) {
+        session.run(bench_input);  // warm-up: caches, page faults, thread start-up
+        std::vector<double> times(static_cast<std::size_t>(args.bench));
+        for (double& t : times) {
+            const auto start = Clock::now();
+            session.run(bench_input);
+            t = ms_since(start);
+        }
+        std::sort(times.begin(), times.end());
+        const std::size_t n = times.size();
+        const double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+        std::printf("latency_ms min=%.3f median=%.3f\n", times.front(), median);
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const std::vector<std::string> raw(argc > 1 ? argv + 1 : argv, argc > 1 ? argv + argc : argv);
+        mnet::cli::ClassifyArgs args;
+        try {
+            args = mnet::cli::parse_classify_args(raw);
+        } catch (const mnet::Error& e) {
+            return fail(2, std::string(e.what()) + " (try --help)");
+        }
+        if (args.help) {
+            std::fputs(mnet::cli::classify_usage, stdout);
+            return 0;
+        }
+        return run(args);
+    } catch (const mnet::Error& e) {
+        return fail(1, e.what());
+    } catch (const std::bad_alloc&) {
+        return fail(1, "out of memory");
+    } catch (const std::exception& e) {
+        return fail(1, std::string("unexpected error: ") + e.what());
+    } catch (...) {
+        return fail(1, "unexpected error");
+    }
+}

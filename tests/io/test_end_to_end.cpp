@@ -1,0 +1,52 @@
+// From the JPEG to the logits: decode → preprocess (the model's own preset) →
+// Session, against the float64 reference logits of each config in index.json
+// (max abs 1e-3, top-5 identical). One table drives every config.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "mnet/mnet.hpp"
+#include "support/data.hpp"
+#include "support/reference.hpp"
+
+using namespace mnet;
+
+namespace {
+
+void check_config_from_jpeg(const std::string& config) {
+    const auto& info = test::reference_index().at("configs").at(config);
+    const Model model = load(test::reference_weights(config));
+    CHECK(model.input_spec().resolution == info.at("resolution").get<int>());
+    CHECK(model.input_spec().preset == Preprocess::tf_inception);
+    REQUIRE(model.num_classes() == info.at("logits_shape").at(0).get<int>());
+    Session session(model);
+    float worst = 0;
+    for (const std::string& image : test::reference_images()) {
+        CAPTURE(config, image);
+        const auto& out = info.at("outputs").at(image);
+        const auto expected = test::read_f32(test::reference_file(out.at("logits").get<std::string>()));
+        const std::vector<float> input =
+            preprocess(read_image(test::data_file("images/" + image + ".jpg")), model.input_spec());
+        const auto logits = session.run(input);
+        REQUIRE(logits.size() == expected.size());
+        float max_diff = 0;
+        for (std::size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - expected[i]));
+        worst = std::max(worst, max_diff);
+        CHECK(max_diff <= 1e-3f);
+        const auto got5 = top_k(logits, 5);
+        const auto want5 = top_k(expected, 5);
+        for (std::size_t r = 0; r < 5; ++r) CHECK(got5[r].index == want5[r].index);
+        CHECK(got5[0].index == out.at("top1").get<int>());
+        WARN(config << " " << image << ": max |logit - reference| = " << max_diff << ", top-1 " << got5[0].index);
+    }
+    WARN(config << ": max |logit - reference| from JPEG over all photos = " << worst);
+}
+
+}  // namespace
+
+TEST_CASE("end to end: v2_1.0_224_float from JPEG", "[end_to_end][v2]") {
+    check_config_from_jpeg("v2_1.0_224_float");
+}
