@@ -50,3 +50,14 @@ void check_config_from_jpeg(const std::string& config) {
 TEST_CASE("end to end: v2_1.0_224_float from JPEG", "[end_to_end][v2]") {
     check_config_from_jpeg("v2_1.0_224_float");
 }
+
+TEST_CASE("end to end: tflite configs from JPEG", "[end_to_end][tflite]") {
+    // Every config of index.json whose weights are .tflite (V1 1.0-224 is two chained files).
+    std::vector<std::string> configs;
+    for (const std::string& config : test::reference_configs())
+        if (test::reference_weights(config).front().ends_with(".tflite")) configs.push_back(config);
+    REQUIRE(configs.size() == 6);
+    for (const std::string& config : configs) {
+        SECTION(config) { check_config_from_jpeg(config); }
+    }
+}
