@@ -329,10 +329,8 @@ inline void check_output_shape(const TfliteFile& file, const TfliteOp& op, Shape
                    ", found " + tflite_shape_string(t.shape));
 }
 
-/// Finds the arch, α, resolution and classes the tensors describe.
-inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
-                            int residual_adds) {
-    const TfliteFile& first = files.front();
+/// The first file must take one square RGB image, [1,R,R,3].
+inline void check_image_input(const TfliteFile& first) {
     const TfliteTensor& input = first.input();
     const auto& s = input.shape;
     first.check(s.size() == 4 && s[0] == 1 && s[3] == 3 && s[1] == s[2] && s[1] >= 1 && s[1] <= 4096,
@@ -342,9 +340,14 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
                     (s.size() == 4 && s[1] == 1 && s[2] == 1 ? " (is this a classifier head? load it after its "
                                                                "feature extractor: mnet::load({extractor, head}))"
                                                              : ""));
+}
+
+/// Finds the arch, α, resolution and classes the tensors describe.
+inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
+                            int residual_adds) {
     ModelInfo info;
     info.arch = residual_adds > 0 ? Arch::mobilenet_v2 : Arch::mobilenet_v1;
-    info.resolution = static_cast<int>(s[1]);
+    info.resolution = static_cast<int>(files.front().input().shape[1]);  // check_image_input ran
     info.padding = Padding::tf_same;
     info.preprocess = Preprocess::tf_inception;
     for (const TfliteFile& f : files) info.source += (info.source.empty() ? "" : " + ") + f.name();
@@ -384,6 +387,7 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
     using Kind = Expected::Kind;
     require(!files.empty(), ErrorKind::argument, "load_tflite: no model file given");
     for (const TfliteFile& f : files) check_supported(f);
+    check_image_input(files.front());
 
     // A first pass for what the graph cannot be built without.
     std::vector<WeightedOp> weighted;
@@ -408,9 +412,9 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
     Graph graph = build_graph(info);
     std::vector<WeightSlot> slots = graph.weight_slots();
     const std::string model_name = std::string(to_string(info.arch)) + " width " + std::to_string(info.width);
-    last.check(slots.size() == weighted.size(), ErrorKind::unsupported,
-               "not a MobileNet graph: " + model_name + " has " + std::to_string(slots.size()) +
-                   " convolutions, the file(s) " + std::to_string(weighted.size()));
+    require(slots.size() == weighted.size(), ErrorKind::unsupported,
+            info.source + ": not a MobileNetV1/V2 graph: " + model_name + " has " + std::to_string(slots.size()) +
+                " convolutions, the file(s) " + std::to_string(weighted.size()));
 
     Walker walker(files);
     Walker::Phase phase = Walker::Phase::features;

@@ -53,7 +53,10 @@ struct TfliteOp {
 /// "[1,224,224,3]"
 inline std::string tflite_shape_string(std::span<const std::int64_t> shape) {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(shape[i]);
+    }
     return s + "]";
 }
 

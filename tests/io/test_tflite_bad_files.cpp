@@ -1,0 +1,257 @@
+// The .tflite importer on files it must refuse: empty, truncated, garbage,
+// indices out of range, unsupported ops, wrong shapes and options, broken
+// chains. Each must throw mnet::Error of the right kind whose message names the
+// file and the problem; random byte flips must never crash or throw anything else.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "io/test_tflite_builder.hpp"
+#include "mnet/mnet.hpp"
+#include "support/data.hpp"
+
+using namespace mnet;
+using Catch::Contains;
+
+namespace {
+
+/// Runs `load`, which must throw Error of `kind` whose message contains every part.
+template <class F>
+void require_error(F&& load, ErrorKind kind, std::initializer_list<std::string> parts) {
+    try {
+        load();
+    } catch (const Error& e) {
+        const std::string message = e.what();
+        INFO("message: " << message);
+        CHECK(to_string(e.kind()) == std::string(to_string(kind)));
+        for (const std::string& p : parts) CHECK_THAT(message, Contains(p));
+        return;
+    }
+    FAIL("expected mnet::Error(" << to_string(kind) << ")");
+}
+
+Model load_synthetic(const test::SyntheticOptions& opt) {
+    return io::load_tflite_memory(test::make_synthetic_v1(opt).bytes, "synthetic.tflite");
+}
+
+std::string small_model_path() { return test::data_file("weights/tflite/mobilenet_v1_0.25_128_quant.tflite"); }
+
+/// Byte offset of a table's field inside `bytes` (the verified real file), via its vtable.
+template <class Table>
+std::size_t field_offset(const std::vector<std::uint8_t>& bytes, const Table* table, flatbuffers::voffset_t field) {
+    const auto* t = reinterpret_cast<const flatbuffers::Table*>(table);
+    const flatbuffers::voffset_t at = t->GetOptionalFieldOffset(field);
+    REQUIRE(at != 0);
+    return static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(table) - bytes.data()) + at;
+}
+
+}  // namespace
+
+TEST_CASE("tflite bad files: empty and tiny files", "[tflite][bad_file]") {
+    require_error([] { io::load_tflite_memory({}, "empty.tflite"); }, ErrorKind::format, {"empty.tflite", "empty file"});
+    const std::vector<std::uint8_t> tiny{0x1c, 0, 0, 0, 'T', 'F'};
+    require_error([&] { io::load_tflite_memory(tiny, "tiny.tflite"); }, ErrorKind::format, {"tiny.tflite", "too small"});
+}
+
+TEST_CASE("tflite bad files: a missing file is an io error", "[tflite][bad_file]") {
+    require_error([] { load("/nonexistent/model.tflite"); }, ErrorKind::io, {"/nonexistent/model.tflite", "cannot open"});
+}
+
+TEST_CASE("tflite bad files: truncated real file", "[tflite][bad_file]") {
+    // The extractor: the Coral quant models end with a zip of labels after the
+    // flatbuffer, and cutting into that leaves a valid model.
+    const std::vector<std::uint8_t> bytes =
+        io::read_file(test::data_file("weights/tflite/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"));
+    const std::size_t size = bytes.size();
+    const std::size_t cut = GENERATE_COPY(values<std::size_t>({1, 7, 8, 12, 64, 1000, 100000, size / 2, size - 64, size - 1}));
+    CAPTURE(cut, size);
+    const std::vector<std::uint8_t> part(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    require_error([&] { io::load_tflite_memory(part, "cut.tflite"); }, ErrorKind::format,
+                  {"cut.tflite", cut < 8 ? "too small" : "malformed .tflite flatbuffer"});
+}
+
+TEST_CASE("tflite bad files: garbage bytes", "[tflite][bad_file]") {
+    std::mt19937 rng(42);
+    std::vector<std::uint8_t> junk(4096);
+    for (auto& b : junk) b = static_cast<std::uint8_t>(rng());
+    junk[4] = 'J';  // make sure the identifier is not TFL3 by chance
+    require_error([&] { io::load_tflite_memory(junk, "junk.bin"); }, ErrorKind::format, {"junk.bin", "not a .tflite file"});
+
+    SECTION("with a TFL3 identifier the verifier catches it") {
+        std::memcpy(junk.data() + 4, "TFL3", 4);
+        require_error([&] { io::load_tflite_memory(junk, "junk.tflite"); }, ErrorKind::format, {"junk.tflite", "malformed"});
+    }
+    SECTION("all zero with a TFL3 identifier") {
+        std::vector<std::uint8_t> zeros(256, 0);
+        std::memcpy(zeros.data() + 4, "TFL3", 4);
+        require_error([&] { io::load_tflite_memory(zeros, "zeros.tflite"); }, ErrorKind::format, {"zeros.tflite", "malformed"});
+    }
+}
+
+TEST_CASE("tflite bad files: buffer index out of range", "[tflite][bad_file]") {
+    SECTION("synthetic") {
+        test::SyntheticOptions opt;
+        opt.bad_buffer_index = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::format,
+                      {"synthetic.tflite", "layer0/weights", "buffer index 9999 out of range"});
+    }
+    SECTION("real file with one tensor's buffer index patched") {
+        std::vector<std::uint8_t> bytes = io::read_file(small_model_path());
+        namespace fb = io::tflite_schema;
+        const fb::Model* model = fb::GetModel(bytes.data());
+        const fb::Tensor* tensor = model->subgraphs()->Get(0)->tensors()->Get(3);
+        const std::size_t at = field_offset(bytes, tensor, fb::Tensor::VT_BUFFER);
+        const std::uint32_t huge = 0x7fffffff;
+        std::memcpy(bytes.data() + at, &huge, 4);
+        require_error([&] { io::load_tflite_memory(bytes, "patched.tflite"); }, ErrorKind::format,
+                      {"patched.tflite", "tensor 3", "buffer index 2147483647 out of range"});
+    }
+}
+
+TEST_CASE("tflite bad files: unsupported ops are named", "[tflite][bad_file]") {
+    SECTION("a builtin op inside the graph") {
+        test::SyntheticOptions opt;
+        opt.insert_op = 17;  // MAX_POOL_2D
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported,
+                      {"synthetic.tflite", "op 1", "unsupported op MAX_POOL_2D"});
+    }
+    SECTION("an op code beyond the names mnet knows") {
+        test::SyntheticOptions opt;
+        opt.insert_op = 200;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported, {"unsupported op builtin op #200"});
+    }
+    SECTION("a custom op") {
+        test::SyntheticOptions opt;
+        opt.insert_custom = "MyFancyOp";
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported, {"unsupported op CUSTOM 'MyFancyOp'"});
+    }
+    SECTION("real file whose AVERAGE_POOL_2D opcode became MAX_POOL_2D") {
+        std::vector<std::uint8_t> bytes = io::read_file(small_model_path());
+        namespace fb = io::tflite_schema;
+        const fb::Model* model = fb::GetModel(bytes.data());
+        bool patched = false;
+        for (const fb::OperatorCode* code : *model->operator_codes()) {
+            if (code->builtin_code() != 1) continue;
+            const std::int8_t byte_code = 17;
+            const std::int32_t int_code = 17;
+            std::memcpy(bytes.data() + field_offset(bytes, code, fb::OperatorCode::VT_DEPRECATED_BUILTIN_CODE), &byte_code, 1);
+            std::memcpy(bytes.data() + field_offset(bytes, code, fb::OperatorCode::VT_BUILTIN_CODE), &int_code, 4);
+            patched = true;
+        }
+        REQUIRE(patched);
+        require_error([&] { io::load_tflite_memory(bytes, "maxpool.tflite"); }, ErrorKind::unsupported,
+                      {"maxpool.tflite", "op 27", "unsupported op MAX_POOL_2D"});
+    }
+}
+
+TEST_CASE("tflite bad files: wrong-shape weights name op, tensor, expected and found", "[tflite][bad_file]") {
+    test::SyntheticOptions opt;
+    opt.wrong_shape_conv = 2;  // the first pointwise conv: 8 → 16 channels at α 0.25
+    require_error([&] { load_synthetic(opt); }, ErrorKind::shape,
+                  {"synthetic.tflite", "op 2 (CONV_2D)", "layer2/weights", "expected shape [16,1,1,8]", "found [17,1,1,8]"});
+}
+
+TEST_CASE("tflite bad files: indices and sizes out of range", "[tflite][bad_file]") {
+    test::SyntheticOptions opt;
+    SECTION("opcode index") {
+        opt.bad_opcode_index = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::format, {"op 0", "opcode index 999 out of range"});
+    }
+    SECTION("tensor index") {
+        opt.bad_tensor_index = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::format, {"(CONV_2D)", "tensor index 12345 out of range"});
+    }
+    SECTION("buffer shorter than shape × element size") {
+        opt.short_buffer = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::format,
+                      {"layer0/bias", "holds 28 bytes, expected 32"});
+    }
+    SECTION("per-channel scales of the wrong length") {
+        opt.weights = test::SyntheticOptions::Weights::int8_per_channel;
+        opt.bad_scale_count = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::format,
+                      {"layer0/weights", "7 quantization scales, expected 1 or 8"});
+    }
+}
+
+TEST_CASE("tflite bad files: options the MobileNet graph does not have", "[tflite][bad_file]") {
+    test::SyntheticOptions opt;
+    SECTION("stride") {
+        opt.wrong_stride = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported,
+                      {"op 3 (DEPTHWISE_CONV_2D)", "stride 1x1, expected 2x2"});
+    }
+    SECTION("padding") {
+        opt.valid_padding = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported, {"op 0 (CONV_2D)", "padding VALID, expected SAME"});
+    }
+    SECTION("activation") {
+        opt.no_relu = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported,
+                      {"op 2 (CONV_2D)", "fused activation NONE, expected RELU6"});
+    }
+    SECTION("graph output is not the logits") {
+        opt.output_is_stem = true;
+        require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported, {"not computed from the logits"});
+    }
+}
+
+TEST_CASE("tflite bad files: extractor and head must be chained, in order", "[tflite][bad_file]") {
+    const std::string extractor = test::data_file("weights/tflite/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite");
+    const std::string head = test::data_file("weights/tflite/mobilenet_quant_v1_224_head_layers.tflite");
+    require_error([&] { load(extractor); }, ErrorKind::unsupported, {"embedding_extractor.tflite", "feature extractor"});
+    require_error([&] { load(head); }, ErrorKind::unsupported, {"head_layers.tflite", "classifier head"});
+    require_error([&] { load(std::vector<std::string>{head, extractor}); }, ErrorKind::unsupported,
+                  {"head_layers.tflite", "classifier head"});
+    test::SyntheticOptions opt;
+    opt.stop_after_pool = true;
+    require_error([&] { load_synthetic(opt); }, ErrorKind::unsupported, {"feature extractor"});
+    SECTION("a head after a complete model does not chain") {
+        require_error([&] { load(std::vector<std::string>{small_model_path(), head}); }, ErrorKind::unsupported,
+                      {"0.25_128_quant.tflite"});
+    }
+}
+
+TEST_CASE("tflite bad files: random byte flips never crash", "[tflite][bad_file][fuzz]") {
+    const std::vector<std::uint8_t> original = io::read_file(small_model_path());
+    // Structure bytes: before the appended label zip and outside every weight buffer,
+    // so half the flips hit tables, vtables, offsets and vectors rather than weights.
+    namespace fb = io::tflite_schema;
+    const std::uint8_t zip_magic[4] = {'P', 'K', 3, 4};
+    const auto zip = std::search(original.begin(), original.end(), zip_magic, zip_magic + 4);
+    std::vector<bool> is_weight(original.size(), false);
+    for (const fb::Buffer* b : *fb::GetModel(original.data())->buffers())
+        if (b->data())
+            for (std::size_t i = 0; i < b->data()->size(); ++i)
+                is_weight[static_cast<std::size_t>(b->data()->data() - original.data()) + i] = true;
+    std::vector<std::size_t> structure;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(zip - original.begin()); ++i)
+        if (!is_weight[i]) structure.push_back(i);
+    REQUIRE(structure.size() > 1000);
+
+    std::mt19937 rng(2024);
+    int rejected = 0, loaded = 0;
+    const int rounds = 200;
+    for (int round = 0; round < rounds; ++round) {
+        std::vector<std::uint8_t> bytes = original;
+        const int flips = 1 + static_cast<int>(rng() % 4);
+        for (int f = 0; f < flips; ++f) {
+            const std::size_t at = round % 2 ? structure[rng() % structure.size()] : rng() % bytes.size();
+            bytes[at] = static_cast<std::uint8_t>(rng());
+        }
+        try {
+            const Model m = io::load_tflite_memory(bytes, "flipped.tflite");
+            ++loaded;
+        } catch (const Error& e) {
+            ++rejected;
+            CHECK_THAT(std::string(e.what()), Contains("flipped.tflite"));
+        }
+    }
+    WARN("byte flips: " << rejected << " rejected with mnet::Error, " << loaded << " still loaded");
+    CHECK(rejected > rounds / 4);  // the structure flips must mostly be caught
+}
