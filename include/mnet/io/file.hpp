@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@ namespace mnet::io {
 
 /// Reads a whole file; throws Error(io) naming the path if it cannot.
 inline std::vector<std::uint8_t> read_file(const std::string& path) {
+    std::error_code ec;
+    // a directory opens as a stream whose "size" is huge: refuse anything but a regular file
+    require(std::filesystem::is_regular_file(path, ec), ErrorKind::io,
+            path + (std::filesystem::exists(path, ec) ? ": not a regular file" : ": cannot open file (no such file)"));
     std::ifstream file(path, std::ios::binary | std::ios::ate);
     require(file.good(), ErrorKind::io, path + ": cannot open file");
     const std::streamoff size = file.tellg();

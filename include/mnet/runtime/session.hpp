@@ -50,12 +50,12 @@ public:
     /// N × num_classes logits, valid until the next run.
     std::span<const float> run(std::span<const float> input) {
         const std::size_t image = input_size();
-        require(!input.empty() && input.size() % image == 0 &&
-                    input.size() / image <= static_cast<std::size_t>(options_.max_batch),
-                ErrorKind::shape,
-                "Session::run: expected a multiple of " + std::to_string(image) + " floats (" +
-                    to_string(model_.graph().input_shape()) + " per image, at most " +
-                    std::to_string(options_.max_batch) + " images), got " + std::to_string(input.size()));
+        if (input.empty() || input.size() % image != 0 ||
+            input.size() / image > static_cast<std::size_t>(options_.max_batch))  // message built only on failure
+            throw Error(ErrorKind::shape, "Session::run: expected a multiple of " + std::to_string(image) +
+                                              " floats (" + to_string(model_.graph().input_shape()) +
+                                              " per image, at most " + std::to_string(options_.max_batch) +
+                                              " images), got " + std::to_string(input.size()));
         const std::size_t batch = input.size() / image;
         const std::size_t classes = model_.graph().output_shape().size();
         float* logits = arena_.data() + 2 * activation_floats_ + scratch_floats_;

@@ -1,0 +1,89 @@
+// Session: batch runs, input checks, and no heap allocation inside run().
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "mnet/mnet.hpp"
+#include "support/random_model.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+// Counting replacements of the global allocation functions (the whole test binary
+// uses them; only the difference around run() is asserted).
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t align) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t a = static_cast<std::size_t>(align);
+    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+using namespace mnet;
+
+TEST_CASE("Session: run() performs no heap allocation", "[runtime][session][alloc]") {
+    const int threads = GENERATE(1, 2);
+    CAPTURE(threads);
+    ModelInfo info;
+    info.width = 0.5f;
+    info.resolution = 96;
+    const Model model = test::random_model(info);
+    Session session(model, {.threads = threads, .max_batch = 2});
+    const auto input = test::random_input(2 * session.input_size());
+    session.run(input);  // warm-up: nothing may be allocated lazily either, but count from here
+    const long before = g_allocations.load();
+    for (int i = 0; i < 3; ++i) {
+        session.run(input);
+        session.run(std::span<const float>(input).first(session.input_size()));
+    }
+    CHECK(g_allocations.load() - before == 0);
+}
+
+TEST_CASE("Session: a batch gives the same logits as single images", "[runtime][session]") {
+    ModelInfo info;
+    info.arch = Arch::mobilenet_v1;
+    info.width = 0.25f;
+    info.resolution = 64;
+    info.num_classes = 10;
+    const Model model = test::random_model(info);
+    Session single(model);
+    Session batched(model, {.threads = 1, .max_batch = 3});
+    const auto input = test::random_input(3 * single.input_size());
+    const auto all = batched.run(input);
+    REQUIRE(all.size() == 30);
+    std::vector<float> copy(all.begin(), all.end());
+    for (std::size_t n = 0; n < 3; ++n) {
+        const auto one = single.run(std::span<const float>(input).subspan(n * single.input_size(), single.input_size()));
+        for (std::size_t c = 0; c < 10; ++c) CHECK(one[c] == copy[n * 10 + c]);
+    }
+}
+
+TEST_CASE("Session: rejects bad inputs and options", "[runtime][session]") {
+    ModelInfo info;
+    info.width = 0.35f;
+    info.resolution = 32;
+    const Model model = test::random_model(info);
+    Session session(model);
+    CHECK_THROWS_WITH(session.run(std::vector<float>(100)), Catch::Contains("expected a multiple of 3072 floats"));
+    CHECK_THROWS_WITH(session.run(std::vector<float>(2 * 3072)), Catch::Contains("at most 1 images"));
+    CHECK_THROWS_AS(session.run({}), Error);
+    CHECK_THROWS_AS(Session(model, {.threads = 0}), Error);
+    CHECK(session.arena_bytes() > 0);
+}
