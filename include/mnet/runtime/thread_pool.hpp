@@ -1,0 +1,108 @@
+// ThreadPool: a persistent set of workers owned by a Session. `parallel_for`
+// splits [0, n) into one contiguous chunk per thread (the caller runs chunk 0),
+// so a split never changes what each output element computes: results are
+// bit-identical for any thread count. Workers spin briefly, then sleep on a
+// futex (std::atomic::wait), because a layer's work arrives every few µs during
+// an inference but not at all between inferences. threads = 1 runs inline.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace mnet {
+
+class ThreadPool {
+public:
+    explicit ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+        workers_.reserve(static_cast<std::size_t>(threads_ - 1));
+        for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
+    }
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    ~ThreadPool() {
+        stop_.store(true, std::memory_order_relaxed);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+        for (std::thread& w : workers_) w.join();
+    }
+
+    int size() const noexcept { return threads_; }
+
+    /// Calls fn(begin, end) once per thread over a static split of [0, n); blocks until all
+    /// chunks are done. Thread t gets [n·t/T, n·(t+1)/T); empty chunks are skipped. Not reentrant.
+    template <class F>
+    void parallel_for(std::size_t n, F&& fn) {
+        if (threads_ == 1 || n <= 1) {
+            if (n) fn(std::size_t{0}, n);
+            return;
+        }
+        task_ = &invoke<std::remove_reference_t<F>>;
+        context_ = &fn;
+        n_ = n;
+        pending_.store(threads_ - 1, std::memory_order_relaxed);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+        run_chunk(0);
+        for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) pause(spins);
+    }
+
+private:
+    template <class F>
+    static void invoke(void* context, std::size_t begin, std::size_t end) {
+        (*static_cast<F*>(context))(begin, end);
+    }
+
+    void run_chunk(int t) {
+        const std::size_t begin = n_ * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads_);
+        const std::size_t end = n_ * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(threads_);
+        if (begin < end) task_(context_, begin, end);
+    }
+
+    static void pause(int spins) {
+        if (spins < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+            _mm_pause();
+#endif
+        } else {
+            std::this_thread::yield();
+        }
+    }
+
+    void work(int t) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            // spin a little (the next layer is usually microseconds away), then sleep
+            std::uint64_t now = generation_.load(std::memory_order_acquire);
+            for (int spins = 0; now == seen && spins < 20000; ++spins) {
+                pause(0);
+                now = generation_.load(std::memory_order_acquire);
+            }
+            while (now == seen) {
+                generation_.wait(seen, std::memory_order_acquire);
+                now = generation_.load(std::memory_order_acquire);
+            }
+            seen = now;
+            if (stop_.load(std::memory_order_relaxed)) return;
+            run_chunk(t);
+            pending_.fetch_sub(1, std::memory_order_acq_rel);
+        }
+    }
+
+    int threads_;
+    std::vector<std::thread> workers_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<int> pending_{0};
+    std::atomic<bool> stop_{false};
+    void (*task_)(void*, std::size_t, std::size_t) = nullptr;
+    void* context_ = nullptr;
+    std::size_t n_ = 0;
+};
+
+}  // namespace mnet
