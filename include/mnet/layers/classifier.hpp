@@ -1,11 +1,12 @@
 // Classifier: the fully-connected logits layer, 1×1×K → 1×1×N (no activation;
-// softmax is the caller's choice). Weights kept [N][K] as torchvision stores them.
+// softmax is the caller's choice). Weights arrive [N][K] as torchvision stores
+// them and are packed at load (bias included) for the GEMV kernels/simd/backend.hpp picks.
 #pragma once
 
 #include <algorithm>
 
 #include "mnet/core/aligned_buffer.hpp"
-#include "mnet/kernels/reference/pooling.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer_info.hpp"
 
 namespace mnet {
@@ -14,8 +15,8 @@ class Classifier {
 public:
     Classifier(int in_features, int num_classes)
         : k_(in_features), n_(num_classes),
-          weight_nk_(static_cast<std::size_t>(in_features) * num_classes),
-          bias_(static_cast<std::size_t>(num_classes)) {}
+          packed_(kernels::fc_packed_floats(static_cast<std::size_t>(in_features),
+                                            static_cast<std::size_t>(num_classes))) {}
 
     int in_channels() const noexcept { return k_; }
     int out_channels() const noexcept { return n_; }
@@ -29,7 +30,7 @@ public:
     std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
 
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
-        rows.push_back({type(), in, output_shape(in, padding), weight_nk_.size(), weight_nk_.size() + bias_.size()});
+        rows.push_back({type(), in, output_shape(in, padding), weight_count(), weight_count() + static_cast<std::size_t>(n_)});
     }
 
     WeightSlot slot(std::string prefix) {
@@ -38,20 +39,21 @@ public:
     }
 
     void set_weights(std::span<const float> weight_nk, std::span<const float> bias) {
-        detail::check_weight_sizes("Classifier", weight_nk_.size(), weight_nk.size(), bias_.size(), bias.size());
-        std::copy(weight_nk.begin(), weight_nk.end(), weight_nk_.data());
-        std::copy(bias.begin(), bias.end(), bias_.data());
+        detail::check_weight_sizes("Classifier", weight_count(), weight_nk.size(), static_cast<std::size_t>(n_), bias.size());
+        kernels::fc_pack(static_cast<std::size_t>(k_), static_cast<std::size_t>(n_), weight_nk.data(), bias.data(),
+                         packed_.data());
     }
 
     void forward(const float* in, Shape, float* out, float* /*scratch*/, Padding) const {
-        kernels::reference::fully_connected(k_, n_, in, weight_nk_.data(), bias_.data(), out);
+        kernels::fully_connected(static_cast<std::size_t>(k_), static_cast<std::size_t>(n_), in, packed_.data(), out);
     }
 
 private:
+    std::size_t weight_count() const noexcept { return static_cast<std::size_t>(k_) * static_cast<std::size_t>(n_); }
+
     int k_;
     int n_;
-    AlignedBuffer weight_nk_;
-    AlignedBuffer bias_;
+    AlignedBuffer packed_;
 };
 
 }  // namespace mnet

@@ -1,13 +1,14 @@
 // Conv2d<K, Stride, Act>: dense k×k convolution + bias + activation (the stem).
 // Compile time: kernel size, stride, activation. Runtime: channel counts and
-// the padding mode. Weights are kept OHWI; the maths is in kernels/.
+// the padding mode. Weights are packed at load (bias included) for the kernel
+// kernels/simd/backend.hpp picks (the stem kernel for 3x3 s2 on 3 channels).
 #pragma once
 
 #include <algorithm>
 #include <string>
 
 #include "mnet/core/aligned_buffer.hpp"
-#include "mnet/kernels/reference/conv2d.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
 
@@ -22,8 +23,8 @@ public:
 
     Conv2d(int in_channels, int out_channels)
         : in_c_(in_channels), out_c_(out_channels),
-          weight_ohwi_(static_cast<std::size_t>(out_channels) * K * K * in_channels),
-          bias_(static_cast<std::size_t>(out_channels)) {}
+          packed_(kernels::conv_packed_floats(K, stride, static_cast<std::size_t>(in_channels),
+                                              static_cast<std::size_t>(out_channels))) {}
 
     int in_channels() const noexcept { return in_c_; }
     int out_channels() const noexcept { return out_c_; }
@@ -38,7 +39,7 @@ public:
 
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
-        rows.push_back({type(), in, out, conv_madds(out, K, in_c_), weight_ohwi_.size()});
+        rows.push_back({type(), in, out, conv_madds(out, K, in_c_), weight_count()});
     }
 
     WeightSlot slot(std::string weight_name, std::string bn_name) {
@@ -48,26 +49,25 @@ public:
 
     /// Takes OIHW weights and a bias of out_channels values.
     void set_weights(std::span<const float> weight_oihw, std::span<const float> bias) {
-        detail::check_weight_sizes("Conv2d", weight_ohwi_.size(), weight_oihw.size(), bias_.size(), bias.size());
-        for (int o = 0; o < out_c_; ++o)
-            for (int i = 0; i < in_c_; ++i)
-                for (int y = 0; y < K; ++y)
-                    for (int x = 0; x < K; ++x)
-                        weight_ohwi_[((static_cast<std::size_t>(o) * K + y) * K + x) * in_c_ + i] =
-                            weight_oihw[((static_cast<std::size_t>(o) * in_c_ + i) * K + y) * K + x];
-        std::copy(bias.begin(), bias.end(), bias_.data());
+        detail::check_weight_sizes("Conv2d", weight_count(), weight_oihw.size(), static_cast<std::size_t>(out_c_),
+                                   bias.size());
+        kernels::conv_pack(K, stride, static_cast<std::size_t>(in_c_), static_cast<std::size_t>(out_c_),
+                           weight_oihw.data(), bias.data(), packed_.data());
     }
 
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding) const {
-        kernels::reference::conv2d(kernels::ConvGeometry::make(in_shape, out_c_, K, stride, padding), in, weight_ohwi_.data(), bias_.data(), out,
-                                   {Act::min, Act::max});
+        kernels::conv(kernels::ConvGeometry::make(in_shape, out_c_, K, stride, padding), in, packed_.data(), out,
+                      {Act::min, Act::max});
     }
 
 private:
+    std::size_t weight_count() const noexcept {
+        return static_cast<std::size_t>(out_c_) * K * K * static_cast<std::size_t>(in_c_);
+    }
+
     int in_c_;
     int out_c_;
-    AlignedBuffer weight_ohwi_;
-    AlignedBuffer bias_;
+    AlignedBuffer packed_;
 };
 
 }  // namespace mnet

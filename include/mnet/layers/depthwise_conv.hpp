@@ -1,13 +1,14 @@
 // DepthwiseConv<K, Stride, Act>: one k×k filter per channel + bias + activation.
 // Compile time: kernel size, stride, activation. Runtime: channels, padding.
-// Weights are kept HWC ([kh][kw][c]) so a channel vector loads contiguously.
+// Weights packed at load (bias included) for the kernel kernels/simd/backend.hpp
+// picks: channels contiguous per tap, so a channel register loads in one go.
 #pragma once
 
 #include <algorithm>
 #include <string>
 
 #include "mnet/core/aligned_buffer.hpp"
-#include "mnet/kernels/reference/dwconv.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
 
@@ -21,8 +22,7 @@ public:
     using activation = Act;
 
     explicit DepthwiseConv(int channels)
-        : c_(channels), weight_hwc_(static_cast<std::size_t>(channels) * K * K),
-          bias_(static_cast<std::size_t>(channels)) {}
+        : c_(channels), packed_(kernels::depthwise_packed_floats(K, stride, static_cast<std::size_t>(channels))) {}
 
     int in_channels() const noexcept { return c_; }
     int out_channels() const noexcept { return c_; }
@@ -36,7 +36,7 @@ public:
 
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
-        rows.push_back({type(), in, out, conv_madds(out, K, 1), weight_hwc_.size()});
+        rows.push_back({type(), in, out, conv_madds(out, K, 1), weight_count()});
     }
 
     WeightSlot slot(std::string weight_name, std::string bn_name) {
@@ -46,22 +46,21 @@ public:
 
     /// Takes [C,1,K,K] weights and a bias of C values.
     void set_weights(std::span<const float> weight_c1kk, std::span<const float> bias) {
-        detail::check_weight_sizes("DepthwiseConv", weight_hwc_.size(), weight_c1kk.size(), bias_.size(), bias.size());
-        for (int c = 0; c < c_; ++c)
-            for (int t = 0; t < K * K; ++t)
-                weight_hwc_[static_cast<std::size_t>(t) * c_ + c] = weight_c1kk[static_cast<std::size_t>(c) * K * K + t];
-        std::copy(bias.begin(), bias.end(), bias_.data());
+        detail::check_weight_sizes("DepthwiseConv", weight_count(), weight_c1kk.size(), static_cast<std::size_t>(c_),
+                                   bias.size());
+        kernels::depthwise_pack(K, stride, static_cast<std::size_t>(c_), weight_c1kk.data(), bias.data(), packed_.data());
     }
 
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding) const {
-        kernels::reference::dwconv(kernels::ConvGeometry::make(in_shape, c_, K, stride, padding), in,
-                                   weight_hwc_.data(), bias_.data(), out, {Act::min, Act::max});
+        kernels::depthwise<K, stride>(kernels::ConvGeometry::make(in_shape, c_, K, stride, padding), in, packed_.data(),
+                                      out, {Act::min, Act::max});
     }
 
 private:
+    std::size_t weight_count() const noexcept { return static_cast<std::size_t>(c_) * K * K; }
+
     int c_;
-    AlignedBuffer weight_hwc_;
-    AlignedBuffer bias_;
+    AlignedBuffer packed_;
 };
 
 }  // namespace mnet

@@ -1,13 +1,14 @@
 // PointwiseConv<Act>: 1x1 convolution = GEMM over pixels, + bias + activation,
 // optionally + a residual (the MobileNetV2 projection). Compile time: the
-// activation. Runtime: channel counts. Weights kept as B = [Cin][Cout].
+// activation. Runtime: channel counts. Weights packed at load into the layout
+// of the GEMM kernel kernels/simd/backend.hpp picks (bias included).
 #pragma once
 
 #include <algorithm>
 #include <string>
 
 #include "mnet/core/aligned_buffer.hpp"
-#include "mnet/kernels/reference/gemm.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
 
@@ -22,8 +23,8 @@ public:
 
     PointwiseConv(int in_channels, int out_channels)
         : in_c_(in_channels), out_c_(out_channels),
-          weight_kn_(static_cast<std::size_t>(in_channels) * out_channels),
-          bias_(static_cast<std::size_t>(out_channels)) {}
+          packed_(kernels::pointwise_packed_floats(static_cast<std::size_t>(in_channels),
+                                                   static_cast<std::size_t>(out_channels))) {}
 
     int in_channels() const noexcept { return in_c_; }
     int out_channels() const noexcept { return out_c_; }
@@ -37,7 +38,7 @@ public:
 
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
-        rows.push_back({type(), in, out, conv_madds(out, 1, in_c_), weight_kn_.size()});
+        rows.push_back({type(), in, out, conv_madds(out, 1, in_c_), weight_count()});
     }
 
     WeightSlot slot(std::string weight_name, std::string bn_name) {
@@ -47,26 +48,26 @@ public:
 
     /// Takes [Cout,Cin,1,1] weights and a bias of Cout values.
     void set_weights(std::span<const float> weight_oi, std::span<const float> bias) {
-        detail::check_weight_sizes("PointwiseConv", weight_kn_.size(), weight_oi.size(), bias_.size(), bias.size());
-        for (int o = 0; o < out_c_; ++o)
-            for (int i = 0; i < in_c_; ++i)
-                weight_kn_[static_cast<std::size_t>(i) * out_c_ + o] = weight_oi[static_cast<std::size_t>(o) * in_c_ + i];
-        std::copy(bias.begin(), bias.end(), bias_.data());
+        detail::check_weight_sizes("PointwiseConv", weight_count(), weight_oi.size(), static_cast<std::size_t>(out_c_),
+                                   bias.size());
+        kernels::pointwise_pack(static_cast<std::size_t>(in_c_), static_cast<std::size_t>(out_c_), weight_oi.data(),
+                                bias.data(), packed_.data());
     }
 
     /// out = act(in · W + b) (+ residual, added after the activation).
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding,
                  const float* residual = nullptr) const {
         const std::size_t pixels = static_cast<std::size_t>(in_shape.h) * in_shape.w;
-        kernels::reference::gemm(pixels, in_c_, out_c_, in, weight_kn_.data(), bias_.data(), out,
-                                 {Act::min, Act::max, residual});
+        kernels::pointwise(pixels, static_cast<std::size_t>(in_c_), static_cast<std::size_t>(out_c_), in,
+                           packed_.data(), out, {Act::min, Act::max, residual});
     }
 
 private:
+    std::size_t weight_count() const noexcept { return static_cast<std::size_t>(in_c_) * static_cast<std::size_t>(out_c_); }
+
     int in_c_;
     int out_c_;
-    AlignedBuffer weight_kn_;
-    AlignedBuffer bias_;
+    AlignedBuffer packed_;
 };
 
 }  // namespace mnet

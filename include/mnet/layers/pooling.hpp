@@ -1,7 +1,7 @@
 // GlobalAvgPool: H×W×C → 1×1×C, the mean over all pixels. No weights.
 #pragma once
 
-#include "mnet/kernels/reference/pooling.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer_info.hpp"
 
 namespace mnet {
@@ -15,7 +15,7 @@ public:
         rows.push_back({type(), in, output_shape(in, padding), 0, 0});
     }
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding) const {
-        kernels::reference::global_avgpool(static_cast<std::size_t>(in_shape.h) * in_shape.w, in_shape.c, in, out);
+        kernels::global_avgpool(static_cast<std::size_t>(in_shape.h) * in_shape.w, in_shape.c, in, out);
     }
 };
 

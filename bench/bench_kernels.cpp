@@ -1,0 +1,109 @@
+// mnet-bench-kernels: one Google Benchmark per registry entry of the default
+// arch, on MobileNet shapes, with a GFLOP/s counter. The context line names the
+// CPU-visible ISA the kernels were built for.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "mnet/core/aligned_buffer.hpp"
+#include "mnet/kernels/simd/config.hpp"
+
+#if MNET_SIMD_ENABLED
+#include "mnet/kernels/simd/conv3x3s2_c3.hpp"
+#include "mnet/kernels/simd/dwconv3x3.hpp"
+#include "mnet/kernels/simd/gemm.hpp"
+#include "mnet/kernels/simd/head.hpp"
+
+namespace {
+
+namespace simd = mnet::kernels::simd;
+using Arch = simd::default_arch;
+
+std::vector<float> filled(std::size_t n, float v) { return std::vector<float>(n, v); }
+
+void bench_gemm(benchmark::State& state, simd::GemmKernel kernel) {
+    const auto m = static_cast<std::size_t>(state.range(0)), k = static_cast<std::size_t>(state.range(1)),
+               n = static_cast<std::size_t>(state.range(2));
+    const auto a = filled(m * k, 0.5f), w = filled(n * k, 0.01f), bias = filled(n, 0.1f);
+    mnet::AlignedBuffer packed(simd::gemm_packed_floats(k, n, kernel.nr)), c(m * n);
+    simd::gemm_pack(k, n, kernel.nr, w.data(), bias.data(), packed.data());
+    const mnet::kernels::Epilogue ep{0.0f, 6.0f};
+    for (auto _ : state) {
+        kernel.fn(m, k, n, a.data(), packed.data(), c.data(), ep, 0, m, 0, simd::gemm_panels(n, kernel.nr));
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * k * n, benchmark::Counter::kIsIterationInvariantRate,
+                                                   benchmark::Counter::kIs1000);
+}
+
+void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel) {
+    const int hw = static_cast<int>(state.range(0)), c = static_cast<int>(state.range(1));
+    const auto g = mnet::kernels::ConvGeometry::make({hw, hw, c}, c, 3, kernel.stride, mnet::Padding::tf_same);
+    const auto in = filled(g.in_shape().size(), 0.5f), w = filled(9 * static_cast<std::size_t>(c), 0.1f),
+               bias = filled(static_cast<std::size_t>(c), 0.1f);
+    mnet::AlignedBuffer packed(simd::dwconv3x3_packed_floats(static_cast<std::size_t>(c))), out(g.out_shape().size());
+    simd::dwconv3x3_pack(static_cast<std::size_t>(c), w.data(), bias.data(), packed.data());
+    for (auto _ : state) {
+        kernel.fn(g, in.data(), packed.data(), out.data(), {0.0f, 6.0f}, 0, g.out_h);
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(18.0 * static_cast<double>(g.out_shape().size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate,
+                                                   benchmark::Counter::kIs1000);
+}
+
+void bench_stem(benchmark::State& state, simd::Conv3x3s2C3Kernel kernel) {
+    const int hw = static_cast<int>(state.range(0)), oc = static_cast<int>(state.range(1));
+    const auto g = mnet::kernels::ConvGeometry::make({hw, hw, 3}, oc, 3, 2, mnet::Padding::tf_same);
+    const auto in = filled(g.in_shape().size(), 0.5f), w = filled(27 * static_cast<std::size_t>(oc), 0.1f),
+               bias = filled(static_cast<std::size_t>(oc), 0.1f);
+    mnet::AlignedBuffer packed(simd::gemm_packed_floats(27, static_cast<std::size_t>(oc), kernel.nr)),
+        out(g.out_shape().size());
+    simd::gemm_pack(27, static_cast<std::size_t>(oc), kernel.nr, w.data(), bias.data(), packed.data());
+    for (auto _ : state) {
+        kernel.fn(g, in.data(), packed.data(), out.data(), {0.0f, 6.0f}, 0, g.out_h);
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(54.0 * static_cast<double>(g.out_shape().size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate,
+                                                   benchmark::Counter::kIs1000);
+}
+
+void bench_fc(benchmark::State& state, simd::HeadKernels kernel) {
+    const auto k = static_cast<std::size_t>(state.range(0)), n = static_cast<std::size_t>(state.range(1));
+    const auto in = filled(k, 0.5f), w = filled(n * k, 0.01f), bias = filled(n, 0.1f);
+    mnet::AlignedBuffer packed(simd::gemm_packed_floats(k, n, kernel.fc_nr)), out(n);
+    simd::gemm_pack(k, n, kernel.fc_nr, w.data(), bias.data(), packed.data());
+    for (auto _ : state) {
+        kernel.fc(k, n, in.data(), packed.data(), out.data(), 0, simd::gemm_panels(n, kernel.fc_nr));
+        benchmark::ClobberMemory();
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * k * n, benchmark::Counter::kIsIterationInvariantRate,
+                                                   benchmark::Counter::kIs1000);
+}
+
+const bool registered = [] {
+    // (M, K, N) of MobileNetV2/V1 1.0-224 1x1 layers.
+    const std::vector<std::vector<std::int64_t>> gemm_shapes{
+        {12544, 32, 16}, {12544, 16, 96}, {3136, 24, 144}, {3136, 144, 24}, {784, 192, 32}, {196, 384, 64},
+        {196, 576, 96},  {49, 960, 160},  {49, 320, 1280}, {3136, 128, 128}, {196, 512, 512}, {49, 1024, 1024}};
+    for (const auto& kernel : simd::gemm_kernels<Arch>)
+        for (const auto& s : gemm_shapes)
+            benchmark::RegisterBenchmark(kernel.name, bench_gemm, kernel)->Args(s);
+    for (const auto& kernel : simd::dwconv_kernels<Arch>)
+        for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
+                                                                    {14, 576}, {7, 960}})
+            benchmark::RegisterBenchmark(kernel.name, bench_dwconv, kernel)->Args(s);
+    for (const auto& kernel : simd::conv3x3s2_c3_kernels<Arch>)
+        benchmark::RegisterBenchmark(kernel.name, bench_stem, kernel)->Args({224, 32});
+    for (const auto& kernel : simd::head_kernels<Arch>)
+        benchmark::RegisterBenchmark(kernel.fc_name, bench_fc, kernel)->Args({1280, 1001});
+    benchmark::AddCustomContext("mnet kernels", Arch::name());
+    return true;
+}();
+
+}  // namespace
+#endif
+
+BENCHMARK_MAIN();

@@ -1,0 +1,84 @@
+// mnet-latency: single-image latency of whole networks, random weights (or a
+// weights file), printed with the CPU model and the kernel ISA so figures from
+// different machines are never compared by accident.
+//   mnet-latency [--runs N] [--warmup N] [--threads T] [file.safetensors ...]
+// Without files it times MobileNetV1 1.0-224 and MobileNetV2 1.0-224.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mnet/mnet.hpp"
+
+namespace {
+
+std::string cpu_model() {
+    std::ifstream f("/proc/cpuinfo");
+    for (std::string line; std::getline(f, line);)
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    return "unknown CPU";
+}
+
+mnet::Model random_model(mnet::Arch arch) {
+    mnet::ModelInfo info;
+    info.arch = arch;
+    mnet::Graph graph = mnet::build_graph(info);
+    std::mt19937 rng(42);
+    for (mnet::WeightSlot& slot : graph.weight_slots()) {
+        // Scaled so activations stay O(1) through the depth of the network.
+        const int fan_in = slot.oihw[1] * slot.oihw[2] * slot.oihw[3];
+        std::uniform_real_distribution<float> w(-1.0f / fan_in, 1.0f / fan_in), b(-0.1f, 0.1f);
+        std::vector<float> weight(slot.weight_count()), bias(slot.out_channels());
+        for (float& x : weight) x = w(rng) * 1.7f;
+        for (float& x : bias) x = b(rng);
+        slot.assign(weight, bias);
+    }
+    return mnet::Model(info, std::move(graph));
+}
+
+void time_model(const std::string& name, const mnet::Model& model, int runs, int warmup, int threads) {
+    mnet::Session session(model, {.threads = threads});
+    std::vector<float> input(session.input_size());
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& x : input) x = u(rng);
+    for (int i = 0; i < warmup; ++i) session.run(input);
+    std::vector<double> ms(static_cast<std::size_t>(runs));
+    float sink = 0;
+    for (double& t : ms) {
+        const auto t0 = std::chrono::steady_clock::now();
+        sink += session.run(input)[0];
+        t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    std::sort(ms.begin(), ms.end());
+    const auto at = [&](double q) { return ms[static_cast<std::size_t>(q * (ms.size() - 1))]; };
+    std::uint64_t madds = 0;
+    for (const mnet::LayerStats& row : model.graph().stats()) madds += row.madds;
+    std::printf("%-28s threads %d  median %8.3f ms  min %8.3f  p90 %8.3f  (%4.1f GFLOP/s, n=%d)%s\n", name.c_str(),
+                threads, at(0.5), ms.front(), at(0.9), 2.0 * static_cast<double>(madds) / at(0.5) * 1e-6, runs,
+                sink == 12345.0f ? " " : "");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int runs = 100, warmup = 20, threads = 1;
+    std::vector<std::string> files;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
+        else if (arg == "--warmup" && i + 1 < argc) warmup = std::atoi(argv[++i]);
+        else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else files.push_back(arg);
+    }
+    std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
+    if (files.empty()) {
+        time_model("mobilenet_v1_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v1), runs, warmup, threads);
+        time_model("mobilenet_v2_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v2), runs, warmup, threads);
+    }
+    for (const std::string& f : files) time_model(f.substr(f.find_last_of('/') + 1), mnet::load(f), runs, warmup, threads);
+}

@@ -1,0 +1,188 @@
+// What the layers call: one function per operation, each with its packing. With
+// MNET_SIMD_ENABLED they run the first registry entry of each SIMD family for
+// simd::default_arch (from the compiler flags) and pack for it; otherwise, and for
+// shapes no SIMD kernel covers, the reference kernels with plain layouts. Either
+// way a packed buffer holds weights and bias, 64-byte aligned (an AlignedBuffer).
+// All translation units of one program must share the ISA flags: the packed
+// layout follows the arch, as Eigen's does.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "mnet/kernels/conv_geometry.hpp"
+#include "mnet/kernels/reference/conv2d.hpp"
+#include "mnet/kernels/reference/dwconv.hpp"
+#include "mnet/kernels/reference/gemm.hpp"
+#include "mnet/kernels/reference/pooling.hpp"
+#include "mnet/kernels/simd/config.hpp"
+#if MNET_SIMD_ENABLED
+#include "mnet/kernels/simd/conv3x3s2_c3.hpp"
+#include "mnet/kernels/simd/dwconv3x3.hpp"
+#include "mnet/kernels/simd/gemm.hpp"
+#include "mnet/kernels/simd/head.hpp"
+#endif
+
+namespace mnet::kernels {
+
+/// The arch the layers' kernels run on: "avx512bw", "fma3+avx2", "sse2", … or
+/// "reference" (scalar build).
+inline const char* backend_name() noexcept {
+#if MNET_SIMD_ENABLED
+    return simd::default_arch::name();
+#else
+    return "reference";
+#endif
+}
+
+// ---- 1x1 convolution (GEMM). Weights arrive [N = Cout][K = Cin]. -------------------
+#if MNET_SIMD_ENABLED
+// The kernels are named directly, not through the registries, so a TU only
+// instantiates the tiles it runs (compile time).
+using pointwise_tile = simd::gemm_tile<simd::default_arch>;
+#endif
+
+inline std::size_t pointwise_packed_floats(std::size_t k, std::size_t n) noexcept {
+#if MNET_SIMD_ENABLED
+    return simd::gemm_packed_floats(k, n, pointwise_tile::nr);
+#else
+    return k * n + n;  // B as [K][N], then the bias
+#endif
+}
+
+inline void pointwise_pack(std::size_t k, std::size_t n, const float* weight_nk, const float* bias, float* packed) {
+#if MNET_SIMD_ENABLED
+    simd::gemm_pack(k, n, pointwise_tile::nr, weight_nk, bias, packed);
+#else
+    for (std::size_t o = 0; o < n; ++o)
+        for (std::size_t i = 0; i < k; ++i) packed[i * n + o] = weight_nk[o * k + i];
+    std::copy(bias, bias + n, packed + k * n);
+#endif
+}
+
+/// C[m×n] = epilogue(A[m×k]·W + bias), all rows.
+inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* a, const float* packed, float* c,
+                      const Epilogue& ep) noexcept {
+#if MNET_SIMD_ENABLED
+    simd::gemm<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(
+        m, k, n, a, packed, c, ep, 0, m, 0, simd::gemm_panels(n, pointwise_tile::nr));
+#else
+    reference::gemm(m, k, n, a, packed, packed + k * n, c, ep);
+#endif
+}
+
+// ---- Depthwise k×k. Weights arrive [C][1][k][k]. ------------------------------------
+constexpr bool depthwise_has_simd(int kernel, int stride) noexcept {
+    return MNET_SIMD_ENABLED && kernel == 3 && (stride == 1 || stride == 2);
+}
+
+inline std::size_t depthwise_packed_floats(int kernel, int stride, std::size_t c) noexcept {
+#if MNET_SIMD_ENABLED
+    if (depthwise_has_simd(kernel, stride)) return simd::dwconv3x3_packed_floats(c);
+#endif
+    return static_cast<std::size_t>(kernel * kernel) * c + c;  // HWC taps, then the bias
+}
+
+inline void depthwise_pack(int kernel, int stride, std::size_t c, const float* weight_ckk, const float* bias,
+                           float* packed) {
+#if MNET_SIMD_ENABLED
+    if (depthwise_has_simd(kernel, stride)) return simd::dwconv3x3_pack(c, weight_ckk, bias, packed);
+#endif
+    const std::size_t taps = static_cast<std::size_t>(kernel * kernel);
+    for (std::size_t ch = 0; ch < c; ++ch)
+        for (std::size_t t = 0; t < taps; ++t) packed[t * c + ch] = weight_ckk[ch * taps + t];
+    std::copy(bias, bias + c, packed + taps * c);
+}
+
+/// All output rows of a depthwise convolution (kernel and stride from g).
+template <int K, int S>
+void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+#if MNET_SIMD_ENABLED
+    if constexpr (depthwise_has_simd(K, S)) {
+        simd::dwconv3x3<simd::default_arch, S>(g, in, packed, out, ep, 0, g.out_h);
+        return;
+    }
+#endif
+    const std::size_t taps = static_cast<std::size_t>(K * K) * static_cast<std::size_t>(g.in_c);
+    reference::dwconv(g, in, packed, packed + taps, out, ep);
+}
+
+// ---- Dense k×k convolution (the stem). Weights arrive OIHW. -------------------------
+constexpr bool conv_has_simd(int kernel, int stride, int in_c) noexcept {
+    return MNET_SIMD_ENABLED && kernel == 3 && stride == 2 && in_c == 3;
+}
+
+inline std::size_t conv_packed_floats(int kernel, int stride, std::size_t in_c, std::size_t out_c) noexcept {
+    const std::size_t k = static_cast<std::size_t>(kernel * kernel) * in_c;
+#if MNET_SIMD_ENABLED
+    if (conv_has_simd(kernel, stride, static_cast<int>(in_c))) return simd::gemm_packed_floats(k, out_c, pointwise_tile::nr);
+#else
+    (void)stride;
+#endif
+    return k * out_c + out_c;  // OHWI, then the bias
+}
+
+inline void conv_pack(int kernel, int stride, std::size_t in_c, std::size_t out_c, const float* weight_oihw,
+                      const float* bias, float* packed) {
+    const std::size_t kk = static_cast<std::size_t>(kernel), k = kk * kk * in_c;
+    std::vector<float> ohwi(k * out_c);
+    for (std::size_t o = 0; o < out_c; ++o)
+        for (std::size_t i = 0; i < in_c; ++i)
+            for (std::size_t t = 0; t < kk * kk; ++t) ohwi[o * k + t * in_c + i] = weight_oihw[(o * in_c + i) * kk * kk + t];
+#if MNET_SIMD_ENABLED
+    if (conv_has_simd(kernel, stride, static_cast<int>(in_c)))
+        return simd::gemm_pack(k, out_c, pointwise_tile::nr, ohwi.data(), bias, packed);
+#else
+    (void)stride;
+#endif
+    std::copy(ohwi.begin(), ohwi.end(), packed);
+    std::copy(bias, bias + out_c, packed + k * out_c);
+}
+
+/// All output rows of a dense convolution (kernel and stride from g).
+inline void conv(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+#if MNET_SIMD_ENABLED
+    if (conv_has_simd(g.kernel, g.stride, g.in_c))
+        return simd::conv3x3s2_c3<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(g, in, packed, out, ep, 0,
+                                                                                              g.out_h);
+#endif
+    const std::size_t k = static_cast<std::size_t>(g.kernel * g.kernel) * static_cast<std::size_t>(g.in_c);
+    reference::conv2d(g, in, packed, packed + k * static_cast<std::size_t>(g.out_c), out, ep);
+}
+
+// ---- Head: global average pool and the fully connected layer ([N][K] weights). ------
+inline void global_avgpool(std::size_t pixels, std::size_t channels, const float* in, float* out) noexcept {
+#if MNET_SIMD_ENABLED
+    simd::global_avgpool<simd::default_arch>(pixels, channels, in, out);
+#else
+    reference::global_avgpool(pixels, channels, in, out);
+#endif
+}
+
+inline std::size_t fc_packed_floats(std::size_t k, std::size_t n) noexcept {
+#if MNET_SIMD_ENABLED
+    return simd::gemm_packed_floats(k, n, simd::fc_nr<simd::default_arch>);
+#else
+    return n * k + n;  // [N][K], then the bias
+#endif
+}
+
+inline void fc_pack(std::size_t k, std::size_t n, const float* weight_nk, const float* bias, float* packed) {
+#if MNET_SIMD_ENABLED
+    simd::gemm_pack(k, n, simd::fc_nr<simd::default_arch>, weight_nk, bias, packed);
+#else
+    std::copy(weight_nk, weight_nk + n * k, packed);
+    std::copy(bias, bias + n, packed + n * k);
+#endif
+}
+
+inline void fully_connected(std::size_t k, std::size_t n, const float* in, const float* packed, float* out) noexcept {
+#if MNET_SIMD_ENABLED
+    simd::fully_connected<simd::default_arch>(k, n, in, packed, out, 0, simd::gemm_panels(n, simd::fc_nr<simd::default_arch>));
+#else
+    reference::fully_connected(k, n, in, packed, packed + n * k, out);
+#endif
+}
+
+}  // namespace mnet::kernels

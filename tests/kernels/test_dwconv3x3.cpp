@@ -1,0 +1,47 @@
+// simd/dwconv3x3.hpp against reference::dwconv: both strides, every arch this
+// build can run, channels around the register width (so each tail level runs),
+// 1×1 up to widths with several 4-pixel interior steps, odd and even sizes for
+// stride 2, tf_same and symmetric padding, ReLU6 and Linear, with and without residual.
+#include <array>
+
+#include "support/dwconv_tester.hpp"
+
+#if MNET_SIMD_ENABLED
+
+using mnet::test::DwconvTester;
+using mnet::test::TestArchs;
+
+TEMPLATE_LIST_TEST_CASE("dwconv3x3: s1 and s2 match reference::dwconv on odd shapes", "[kernel][dwconv]",
+                        TestArchs) {
+    struct Size {
+        int h, w;
+    };
+    constexpr int L = static_cast<int>(mnet::kernels::simd::lanes<TestType>);
+    const std::array<int, 9> channel_cases{1, 3, 7, 17, 33, std::max(1, L - 1), L, L + 1, 3 * L + 5};
+    const int c_case = GENERATE(range(0, 9));
+    const Size size = GENERATE(Size{1, 1}, Size{2, 2}, Size{7, 7}, Size{8, 8}, Size{5, 13}, Size{12, 16}, Size{3, 2});
+    const auto padding = GENERATE(mnet::Padding::tf_same, mnet::Padding::symmetric);
+    const bool residual = GENERATE(false, true);
+    const bool relu6 = GENERATE(true, false);
+    for (const auto& kernel : mnet::kernels::simd::dwconv_kernels<TestType>)
+        DwconvTester()
+            .size(size.h, size.w)
+            .channels(channel_cases[static_cast<std::size_t>(c_case)])
+            .padding(padding)
+            .residual(residual)
+            .relu6(relu6)
+            .seed(static_cast<std::uint32_t>(500 + 31 * c_case + size.h * 7 + size.w))
+            .test(kernel);
+}
+
+TEMPLATE_LIST_TEST_CASE("dwconv3x3: MobileNet-sized layers", "[kernel][dwconv]", TestArchs) {
+    struct Layer {
+        int hw, c;
+    };
+    const Layer layer = GENERATE(Layer{112, 32}, Layer{56, 144}, Layer{14, 576}, Layer{7, 960});
+    const auto padding = GENERATE(mnet::Padding::tf_same, mnet::Padding::symmetric);
+    for (const auto& kernel : mnet::kernels::simd::dwconv_kernels<TestType>)
+        DwconvTester().size(layer.hw, layer.hw).channels(layer.c).padding(padding).relu6(true).seed(3).test(kernel);
+}
+
+#endif
