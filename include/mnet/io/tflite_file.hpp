@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <string>
@@ -192,8 +193,11 @@ private:
                 if (!std::isfinite(s)) fail(ErrorKind::format, what + ": non-finite quantization scale");
                 out.scale.push_back(s);
             }
-        if (q.zero_point())
-            for (const std::int64_t z : *q.zero_point()) {
+        if (const auto* zeros = q.zero_point())
+            for (flatbuffers::uoffset_t i = 0; i < zeros->size(); ++i) {
+                // The verifier checks the vector's 4-byte length, not 8-byte element alignment: copy, don't cast.
+                std::int64_t z;
+                std::memcpy(&z, zeros->Data() + std::size_t{i} * sizeof z, sizeof z);
                 // Real zero points fit the quantized type; the bound keeps q − z from overflowing.
                 if (z < -(std::int64_t{1} << 32) || z > (std::int64_t{1} << 32))
                     fail(ErrorKind::format, what + ": quantization zero point " + std::to_string(z) + " out of range");
