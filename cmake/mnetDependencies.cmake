@@ -6,14 +6,37 @@
 #   libflatbuffers-dev  flatbuffers runtime + Verifier (.tflite import)
 #   libstb-dev          stb_image, linked as Debian's compiled libstb, so no TU
 #                       ever defines the implementation (no ODR/multiple-definition risk)
-find_package(nlohmann_json 3 REQUIRED)
-find_package(xtl REQUIRED)  # Debian's xsimd 8.1 config links a target named xtl
-find_package(xsimd 8 REQUIRED)
-find_package(FlatBuffers CONFIG REQUIRED)
+# In the installed mnetConfig.cmake (CMAKE_FIND_PACKAGE_NAME is mnet) a missing
+# dependency must make find_package(mnet) fail the way the caller asked (QUIET,
+# REQUIRED): find_dependency does that. At mnet's own configure it is an error.
+if(CMAKE_FIND_PACKAGE_NAME STREQUAL "mnet")
+  include(CMakeFindDependencyMacro)
+  macro(_mnet_find_dependency)
+    find_dependency(${ARGN})
+  endmacro()
+else()
+  macro(_mnet_find_dependency)
+    find_package(${ARGN} REQUIRED)
+  endmacro()
+endif()
+
+_mnet_find_dependency(nlohmann_json 3)
+_mnet_find_dependency(xtl)  # Debian's xsimd 8.1 config links a target named xtl
+_mnet_find_dependency(xsimd 8)
+_mnet_find_dependency(FlatBuffers CONFIG)
 
 if(NOT TARGET mnet::stb)
-  find_path(MNET_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
-  find_library(MNET_STB_LIBRARY stb REQUIRED)
+  find_path(MNET_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb)
+  find_library(MNET_STB_LIBRARY stb)
+  if(NOT MNET_STB_INCLUDE_DIR OR NOT MNET_STB_LIBRARY)
+    set(_mnet_stb_missing "stb_image.h or libstb not found (Debian: libstb-dev)")
+    if(CMAKE_FIND_PACKAGE_NAME STREQUAL "mnet")
+      set(mnet_FOUND FALSE)
+      set(mnet_NOT_FOUND_MESSAGE "${_mnet_stb_missing}")
+      return()
+    endif()
+    message(FATAL_ERROR "${_mnet_stb_missing}")
+  endif()
   add_library(mnet::stb UNKNOWN IMPORTED)
   set_target_properties(mnet::stb PROPERTIES
     IMPORTED_LOCATION "${MNET_STB_LIBRARY}"
