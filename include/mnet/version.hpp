@@ -1,4 +1,6 @@
-// mnet version (semantic versioning).
+// mnet version (semantic versioning). The single source of the version: CMake
+// reads these lines (cmake/mnetVersion.cmake) for project(VERSION) and the package
+// version file, and stops if MNET_VERSION_STRING disagrees with the numbers.
 #pragma once
 
 #define MNET_VERSION_MAJOR 0

@@ -150,9 +150,9 @@ inline Taps antialias_taps(int size, int out, int first, int n) {
            std::vector<double>(static_cast<std::size_t>(n) * static_cast<std::size_t>(stride))};
     for (int i = 0; i < n; ++i) {
         const double center = (first + i + 0.5) * scale;
-        // The +0.5 and truncation are how PIL rounds the support's ends.
-        const int lo = std::max(static_cast<int>(center - support + 0.5), 0);
-        const int hi = std::min(static_cast<int>(center + support + 0.5), size);
+        // The +0.5 and truncation are how PIL rounds the support's ends (not lround).
+        const int lo = std::max(static_cast<int>(center - support + 0.5), 0);  // NOLINT(bugprone-incorrect-roundings)
+        const int hi = std::min(static_cast<int>(center + support + 0.5), size);  // NOLINT(bugprone-incorrect-roundings)
         const auto at = static_cast<std::size_t>(i) * static_cast<std::size_t>(stride);
         double total = 0;
         int k = 0;

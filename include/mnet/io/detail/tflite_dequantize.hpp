@@ -82,7 +82,7 @@ inline std::vector<float> dequantize(const TfliteFile& file, const TfliteTensor&
         const std::int64_t zero = q.zero_point.empty() ? 0 : q.zero_point[q.zero_point.size() == 1 ? 0 : c];
         std::int64_t v = 0;
         if (t.type == codes::uint8) v = load_element<std::uint8_t>(data, i);
-        else if (t.type == codes::int8) v = load_element<std::int8_t>(data, i);
+        else if (t.type == codes::int8) v = load_element<std::int8_t>(data, i);  // NOLINT(bugprone-signed-char-misuse): a number
         else v = load_element<std::int32_t>(data, i);
         out[i] = static_cast<float>(static_cast<double>(q.scale[c]) * static_cast<double>(v - zero));
         if (!std::isfinite(out[i]))

@@ -24,7 +24,7 @@ inline void conv2d(const ConvGeometry& g, const float* in, const float* weight_o
                         const int ix = ox * g.stride + kx - g.pad_left;
                         if (ix < 0 || ix >= g.in_w) continue;
                         const float* src = in + (static_cast<long>(iy) * g.in_w + ix) * g.in_c;
-                        const float* wk = w + (ky * g.kernel + kx) * g.in_c;
+                        const float* wk = w + static_cast<long>(ky * g.kernel + kx) * g.in_c;
                         for (int ic = 0; ic < g.in_c; ++ic) acc += src[ic] * wk[ic];
                     }
                 }

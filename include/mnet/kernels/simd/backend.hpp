@@ -89,7 +89,7 @@ inline void depthwise_pack(int kernel, int stride, std::size_t c, const float* w
 #if MNET_SIMD_ENABLED
     if (depthwise_has_simd(kernel, stride)) return simd::dwconv3x3_pack(c, weight_ckk, bias, packed);
 #endif
-    const std::size_t taps = static_cast<std::size_t>(kernel * kernel);
+    const std::size_t taps = static_cast<std::size_t>(kernel) * static_cast<std::size_t>(kernel);
     for (std::size_t ch = 0; ch < c; ++ch)
         for (std::size_t t = 0; t < taps; ++t) packed[t * c + ch] = weight_ckk[ch * taps + t];
     std::copy(bias, bias + c, packed + taps * c);

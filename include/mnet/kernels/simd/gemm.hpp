@@ -96,7 +96,7 @@ inline void gemm_tile(std::size_t mr, std::size_t k, const float* a, std::size_t
 /// Bytes of packed panels kept hot while A strips stream past them: when all of
 /// B fits, the loop is M-outer (A read once); otherwise blocks of panels are
 /// resident in turn and A is re-read per block (PERF-NOTES §2, "K and loop order").
-inline constexpr std::size_t gemm_panel_block_bytes = 256 * 1024;
+inline constexpr std::size_t gemm_panel_block_bytes = std::size_t{256} * 1024;
 
 /// Rows [m_begin, m_end) × panels [panel_begin, panel_end) of C (lda = k, ldc = n).
 /// Disjoint ranges touch disjoint outputs, so threads may split either.
