@@ -21,3 +21,11 @@
 #include "mnet/io/preprocess.hpp"
 #include "mnet/io/labels.hpp"
 #include "mnet/stats/complexity.hpp"
+
+/// \namespace mnet
+/// Everything a host uses: mnet::load, mnet::Session, mnet::read_image,
+/// mnet::preprocess, mnet::top_k, the layer templates and the MobileNet graphs.
+/// \namespace mnet::io
+/// The file formats behind mnet::load: safetensors and .tflite readers.
+/// \namespace mnet::stats
+/// Complexity reports (multiply-adds and parameters per layer).

@@ -32,6 +32,7 @@ constexpr const char* to_string(ErrorKind kind) noexcept {
 /// what was expected and what was found.
 class Error : public std::runtime_error {
 public:
+    /// An error of `kind`; `message` is what what() returns.
     Error(ErrorKind kind, const std::string& message)
         : std::runtime_error(message), kind_(kind) {}
 

@@ -9,16 +9,18 @@ namespace mnet {
 
 /// Height × width × channels of one NHWC image; N is handled by the Session.
 struct Shape {
-    int h = 0;
-    int w = 0;
-    int c = 0;
+    int h = 0;  ///< height (rows)
+    int w = 0;  ///< width (columns)
+    int c = 0;  ///< channels (innermost)
 
+    /// Number of floats: h · w · c.
     constexpr std::size_t size() const noexcept {
         return static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * static_cast<std::size_t>(c);
     }
-    constexpr bool operator==(const Shape&) const = default;
+    constexpr bool operator==(const Shape&) const = default;  ///< Same h, w and c.
 };
 
+/// "224x224x3" (h x w x c).
 inline std::string to_string(const Shape& s) {
     return std::to_string(s.h) + "x" + std::to_string(s.w) + "x" + std::to_string(s.c);
 }
@@ -29,15 +31,16 @@ enum class Padding {
     symmetric,  ///< torchvision: pad k/2 on every side
 };
 
+/// "tf_same" or "symmetric", as weight files' metadata spell it.
 inline const char* to_string(Padding p) noexcept {
     return p == Padding::tf_same ? "tf_same" : "symmetric";
 }
 
 /// Padding of one spatial axis and the resulting output length.
 struct AxisPadding {
-    int before = 0;
-    int after = 0;
-    int out = 0;
+    int before = 0;  ///< padding before the first input element (top/left)
+    int after = 0;   ///< padding after the last one (bottom/right)
+    int out = 0;     ///< output length
 };
 
 /// Output length and padding of one axis of a k×k convolution with stride s.

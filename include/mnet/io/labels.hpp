@@ -16,15 +16,17 @@
 
 namespace mnet {
 
+/// Class names, one per model output (see read_labels and for_classes).
 class Labels {
 public:
     Labels() = default;
+    /// `names[k]` names output k; `source` (a path) prefixes error messages.
     explicit Labels(std::vector<std::string> names, std::string source = {})
         : names_(std::move(names)), source_(std::move(source)) {}
 
-    std::size_t size() const noexcept { return names_.size(); }
-    bool empty() const noexcept { return names_.empty(); }
-    const std::string& source() const noexcept { return source_; }
+    std::size_t size() const noexcept { return names_.size(); }       ///< Number of labels.
+    bool empty() const noexcept { return names_.empty(); }            ///< No labels (none were found).
+    const std::string& source() const noexcept { return source_; }    ///< Where they were read from.
 
     /// The label on line `index` (0-based); Error(argument) if there is no such line.
     const std::string& name(int index) const {

@@ -21,17 +21,18 @@ namespace mnet {
 
 /// Rows [top, top + height) and columns [left, left + width) of an image.
 struct Window {
-    int top = 0;
-    int left = 0;
-    int height = 0;
-    int width = 0;
-    constexpr bool operator==(const Window&) const = default;
+    int top = 0;     ///< first row
+    int left = 0;    ///< first column
+    int height = 0;  ///< rows
+    int width = 0;   ///< columns
+    constexpr bool operator==(const Window&) const = default;  ///< Same rows and columns.
 };
 
+/// Height and width of an image, in pixels.
 struct ImageSize {
-    int height = 0;
-    int width = 0;
-    constexpr bool operator==(const ImageSize&) const = default;
+    int height = 0;  ///< rows
+    int width = 0;   ///< columns
+    constexpr bool operator==(const ImageSize&) const = default;  ///< Same height and width.
 };
 
 /// tf_inception's crop: the central square of side floor(0.875 · min(H, W)),
@@ -250,8 +251,9 @@ inline std::vector<double> resize_antialias(const Image& image, int out_height, 
                                 io::detail::antialias_taps(image.width, out_width, keep.left, keep.width));
 }
 
-/// ImageNet statistics of p/255 per RGB channel, as torchvision normalises.
+/// ImageNet mean of p/255 per RGB channel, as torchvision normalises.
 inline constexpr double imagenet_mean[3] = {0.485, 0.456, 0.406};
+/// ImageNet standard deviation of p/255 per RGB channel, as torchvision normalises.
 inline constexpr double imagenet_std[3] = {0.229, 0.224, 0.225};
 
 /// The network input for `image`: 1 × R × R × 3 floats, NHWC, RGB.

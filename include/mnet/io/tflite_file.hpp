@@ -30,24 +30,27 @@ struct TfliteQuantization {
     int axis = 0;                         ///< quantized_dimension (used when scale.size() > 1)
 };
 
+/// One tensor of a verified .tflite file, its constant data a view into the file's bytes.
 struct TfliteTensor {
-    int index = 0;
-    std::string name;
+    int index = 0;                    ///< position in the subgraph's tensor list
+    std::string name;                 ///< as the converter wrote it (scopes joined by ';')
     std::vector<std::int64_t> shape;  ///< every dim >= 0
-    std::uint64_t numel = 1;
+    std::uint64_t numel = 1;          ///< product of `shape` (overflow-checked)
     int type = 0;                     ///< TensorType value (tflite_codes::float32, ...)
     std::span<const std::uint8_t> data;  ///< constant contents (size checked); empty for activations
-    TfliteQuantization quantization;
+    TfliteQuantization quantization;  ///< empty scale: a float tensor
 
+    /// Has data in the file (a weight or bias), as opposed to an activation.
     bool is_constant() const noexcept { return !data.empty(); }
 };
 
+/// One operator of the main subgraph, in execution order.
 struct TfliteOp {
-    int index = 0;
+    int index = 0;            ///< position in the subgraph's operator list
     int code = 0;             ///< BuiltinOperator value
     std::string custom_code;  ///< for CUSTOM ops
     std::vector<int> inputs;  ///< tensor indices, -1 = optional input absent
-    std::vector<int> outputs;
+    std::vector<int> outputs; ///< tensor indices
     const tflite_schema::Operator* raw = nullptr;  ///< for the builtin options (verified table)
 };
 
@@ -66,6 +69,8 @@ inline std::string tflite_short_name(const std::string& name) {
     return name.size() <= 120 ? name : name.substr(0, 117) + "...";
 }
 
+/// A .tflite file held in memory, verified by the flatbuffers Verifier before any
+/// field is read, with its main subgraph's tensors and operators extracted.
 class TfliteFile {
 public:
     /// Takes the file's bytes; `name` (usually the path) prefixes every error message.
@@ -78,14 +83,15 @@ public:
     // Tensors hold spans into bytes_: a copy would point into the original.
     TfliteFile(const TfliteFile&) = delete;
     TfliteFile& operator=(const TfliteFile&) = delete;
-    TfliteFile(TfliteFile&&) noexcept = default;
-    TfliteFile& operator=(TfliteFile&&) noexcept = default;
+    TfliteFile(TfliteFile&&) noexcept = default;             ///< Moves (the bytes move with their views).
+    TfliteFile& operator=(TfliteFile&&) noexcept = default;  ///< Moves (the bytes move with their views).
 
-    const std::string& name() const noexcept { return name_; }
-    const std::vector<TfliteTensor>& tensors() const noexcept { return tensors_; }
-    const std::vector<TfliteOp>& ops() const noexcept { return ops_; }
-    /// The main subgraph's single input and output tensor.
+    const std::string& name() const noexcept { return name_; }                      ///< Path or label.
+    const std::vector<TfliteTensor>& tensors() const noexcept { return tensors_; }  ///< All tensors.
+    const std::vector<TfliteOp>& ops() const noexcept { return ops_; }              ///< Operators, in order.
+    /// The main subgraph's single input tensor.
     const TfliteTensor& input() const noexcept { return tensors_[static_cast<std::size_t>(input_)]; }
+    /// The main subgraph's single output tensor.
     const TfliteTensor& output() const noexcept { return tensors_[static_cast<std::size_t>(output_)]; }
     /// A tensor by an index that came from this file's ops (already range-checked).
     const TfliteTensor& tensor(int index) const {
@@ -96,6 +102,7 @@ public:
 
     /// Throws Error(kind) with the file name in front.
     [[noreturn]] void fail(ErrorKind kind, const std::string& what) const { throw Error(kind, name_ + ": " + what); }
+    /// fail(kind, what) unless `condition` holds.
     void check(bool condition, ErrorKind kind, const std::string& what) const {
         if (!condition) fail(kind, what);
     }

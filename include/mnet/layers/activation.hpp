@@ -8,23 +8,23 @@ namespace mnet {
 
 /// min(max(x, 0), 6): the MobileNet activation.
 struct ReLU6 {
-    static constexpr float min = 0.0f;
-    static constexpr float max = 6.0f;
-    static constexpr const char* name = "relu6";
+    static constexpr float min = 0.0f;                 ///< lower clamp
+    static constexpr float max = 6.0f;                 ///< upper clamp
+    static constexpr const char* name = "relu6";       ///< for tables and messages
 };
 
 /// Identity: the linear bottleneck of MobileNetV2 projections and the logits.
 struct Linear {
-    static constexpr float min = -std::numeric_limits<float>::infinity();
-    static constexpr float max = std::numeric_limits<float>::infinity();
-    static constexpr const char* name = "linear";
+    static constexpr float min = -std::numeric_limits<float>::infinity();  ///< no lower clamp
+    static constexpr float max = std::numeric_limits<float>::infinity();   ///< no upper clamp
+    static constexpr const char* name = "linear";                          ///< for tables and messages
 };
 
 /// Stride as a type, so `DepthwiseConv<3, Stride<2>, ReLU6>` reads like the paper.
 template <int S>
 struct Stride {
     static_assert(S >= 1, "stride must be positive");
-    static constexpr int value = S;
+    static constexpr int value = S;  ///< the stride S
 };
 
 }  // namespace mnet

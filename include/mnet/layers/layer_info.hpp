@@ -40,11 +40,15 @@ struct WeightSlot {
     std::array<int, 4> oihw{};       ///< expected OIHW shape
     bool depthwise = false;          ///< groups == channels
     bool fully_connected = false;    ///< stored as a 2-D [O, I] matrix
+    /// Hands the layer its weights (OIHW, `weight_count()` values) and `out_channels()` biases;
+    /// throws Error(shape) on a size mismatch.
     std::function<void(std::span<const float> weight_oihw, std::span<const float> bias)> assign;
 
+    /// O · I · H · W: the number of weights `assign` expects.
     std::size_t weight_count() const noexcept {
         return static_cast<std::size_t>(oihw[0]) * oihw[1] * oihw[2] * oihw[3];
     }
+    /// O: the number of biases `assign` expects.
     std::size_t out_channels() const noexcept { return static_cast<std::size_t>(oihw[0]); }
 };
 

@@ -19,22 +19,27 @@
 
 namespace mnet {
 
+/// The first layer of both MobileNets: a 3x3 stride-2 convolution with ReLU6.
 using Stem = Conv2d<3, Stride<2>, ReLU6>;
 
+/// Every layer type a MobileNetV1/V2 graph holds (a closed set: dispatch is std::visit).
 using AnyLayer = std::variant<Stem, DepthwiseConv<3, Stride<1>, ReLU6>, DepthwiseConv<3, Stride<2>, ReLU6>,
                               PointwiseConv<ReLU6>, InvertedResidual<Stride<1>>, InvertedResidual<Stride<2>>,
                               GlobalAvgPool, Classifier>;
 
 /// A layer and the torchvision names of its weights.
 struct Node {
-    AnyLayer layer;
+    AnyLayer layer;         ///< the layer itself
     std::string name;       ///< display name and, for blocks, the weight prefix ("features.3")
     std::string weight;     ///< weight tensor prefix of a single conv ("features.0.0")
     std::string batchnorm;  ///< its BatchNorm prefix ("features.0.1"); empty for the classifier
 };
 
+/// A MobileNet as a chain of layers with every activation shape worked out.
+/// Weights are filled through weight_slots(); a Model then makes the graph immutable.
 class Graph {
 public:
+    /// A chain of `nodes` fed a `input`-shaped image; computes every activation shape.
     Graph(Shape input, Padding padding, std::vector<Node> nodes)
         : input_(input), padding_(padding), nodes_(std::move(nodes)) {
         shapes_.push_back(input_);
@@ -44,13 +49,13 @@ public:
     // Weight slots point into the nodes: copies would alias, so a Graph only moves.
     Graph(const Graph&) = delete;
     Graph& operator=(const Graph&) = delete;
-    Graph(Graph&&) noexcept = default;
-    Graph& operator=(Graph&&) noexcept = default;
+    Graph(Graph&&) noexcept = default;             ///< Moves (weight slots move along).
+    Graph& operator=(Graph&&) noexcept = default;  ///< Moves (weight slots move along).
 
-    Shape input_shape() const noexcept { return input_; }
-    Shape output_shape() const noexcept { return shapes_.back(); }
-    Padding padding() const noexcept { return padding_; }
-    const std::vector<Node>& nodes() const noexcept { return nodes_; }
+    Shape input_shape() const noexcept { return input_; }          ///< One input image (R × R × 3).
+    Shape output_shape() const noexcept { return shapes_.back(); } ///< Logits of one image (1 × 1 × classes).
+    Padding padding() const noexcept { return padding_; }          ///< Padding of every convolution.
+    const std::vector<Node>& nodes() const noexcept { return nodes_; }  ///< The layers, in execution order.
     /// Input shape of node i (i = size() gives the graph output).
     Shape shape_before(std::size_t i) const noexcept { return shapes_[i]; }
 

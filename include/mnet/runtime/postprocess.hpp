@@ -21,9 +21,10 @@ inline std::vector<float> softmax(std::span<const float> logits) {
     return p;
 }
 
+/// A class and its score, as top_k returns them.
 struct Ranked {
-    int index;
-    float score;
+    int index;    ///< class index (output position)
+    float score;  ///< its score (probability after softmax)
 };
 
 /// The k largest scores, largest first; ties keep the lower index first.

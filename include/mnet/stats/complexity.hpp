@@ -19,12 +19,14 @@
 
 namespace mnet::stats {
 
+/// Complexity of a whole network: its rows and their totals.
 struct Report {
-    std::vector<LayerStats> layers;
-    std::uint64_t madds = 0;
-    std::uint64_t params = 0;
+    std::vector<LayerStats> layers;  ///< one row per convolution / FC (and pooling)
+    std::uint64_t madds = 0;         ///< total multiply-adds
+    std::uint64_t params = 0;        ///< total parameters
 };
 
+/// Report of a built graph (its weights do not matter).
 inline Report complexity(const Graph& graph) {
     Report r;
     r.layers = graph.stats();
