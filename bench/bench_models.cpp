@@ -1,0 +1,197 @@
+// mnet-bench-models: whole-network latency over every published MobileNet
+// configuration (V1: α 1.0/0.75/0.5/0.25 × 224/192/160/128; V2: α 1.4 at 224,
+// α 1.0/0.75/0.5/0.35 × 224/192/160/128/96), at 1 and 2 threads, batch 1, plus
+// batch 8 at 2 threads for V1/V2 1.0-224. Counters: MAdds, GFLOP/s (2·MAdds per
+// image / time), % of the measured per-core FMA peak × threads, images/s.
+//
+// Each Google Benchmark repetition is ONE inference (manual time), so the
+// "median"/"min"/"p90" aggregates are over single runs, as PERF-NOTES §7 asks,
+// not over means of batches of runs. Warm-up runs happen untimed before the
+// first repetition of each configuration. Models get seeded random weights
+// unless --mnet_weights=FILE supplies a matching one.
+//
+//   mnet-bench-models [--mnet_runs=N] [--mnet_warmup=N] [--mnet_weights=FILE ...] [benchmark flags]
+// Pin it (taskset -c 0 for /t1/, -c 0,1 for /t2/); bench/run_grid.sh does all of this.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cpu_info.hpp"
+#include "fma_peak.hpp"
+#include "mnet/mnet.hpp"
+#include "random_weights.hpp"
+
+namespace {
+
+struct Config {
+    mnet::Arch arch;
+    float width;
+    int resolution;
+    int threads;
+    int batch;
+
+    /// "v2/1.0-224/t1/b1": the name run_grid.sh's CSV writer parses back.
+    std::string name() const {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s/%s-%d/t%d/b%d", arch == mnet::Arch::mobilenet_v1 ? "v1" : "v2",
+                      width_label().c_str(), resolution, threads, batch);
+        return buf;
+    }
+    /// "1.0", "0.75", "0.35", "1.4": the labels of the published tables.
+    std::string width_label() const {
+        char buf[16];
+        const bool tenths = std::abs(width * 10.0f - std::round(width * 10.0f)) < 1e-4f;
+        std::snprintf(buf, sizeof buf, tenths ? "%.1f" : "%.2f", static_cast<double>(width));
+        return buf;
+    }
+};
+
+std::vector<Config> grid() {
+    std::vector<Config> configs;
+    for (int threads : {1, 2}) {
+        for (float w : {1.0f, 0.75f, 0.5f, 0.25f})
+            for (int r : {224, 192, 160, 128}) configs.push_back({mnet::Arch::mobilenet_v1, w, r, threads, 1});
+        configs.push_back({mnet::Arch::mobilenet_v2, 1.4f, 224, threads, 1});
+        for (float w : {1.0f, 0.75f, 0.5f, 0.35f})
+            for (int r : {224, 192, 160, 128, 96}) configs.push_back({mnet::Arch::mobilenet_v2, w, r, threads, 1});
+    }
+    // Throughput: batch 8 on 2 threads next to the batch-1 rows above.
+    configs.push_back({mnet::Arch::mobilenet_v1, 1.0f, 224, 2, 8});
+    configs.push_back({mnet::Arch::mobilenet_v2, 1.0f, 224, 2, 8});
+    return configs;
+}
+
+struct Options {
+    int runs = 101;  // odd: the median is one measured run
+    int warmup = 20;
+    std::vector<std::string> weight_files;
+};
+Options options;
+double peak_gflops_per_core = 0;
+
+/// The configuration being measured: built on its first repetition, dropped when
+/// the next configuration starts, so only one Session (and thread pool) exists.
+struct Live {
+    std::string name;
+    std::optional<mnet::Session> session;
+    std::vector<float> input;
+    double madds = 0;  // per image
+};
+Live live;
+
+mnet::Model make_model(const Config& c) {
+    mnet::ModelInfo info;
+    info.arch = c.arch;
+    info.width = c.width;
+    info.resolution = c.resolution;
+    for (const std::string& file : options.weight_files) {
+        mnet::Model m = mnet::load(file);
+        if (m.info().arch == c.arch && m.info().width == c.width && m.info().resolution == c.resolution) return m;
+    }
+    return mnet_bench::random_model(info);
+}
+
+void prepare(const Config& c) {
+    if (live.name == c.name()) return;
+    live.session.reset();  // first: the old pool's workers exit before the new one starts
+    live.name = c.name();
+    mnet::Model model = make_model(c);
+    live.madds = static_cast<double>(mnet::stats::complexity(model.graph()).madds);
+    live.session.emplace(model, mnet::SessionOptions{.threads = c.threads, .max_batch = c.batch});
+    live.input.assign(live.session->input_size() * static_cast<std::size_t>(c.batch), 0.0f);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& x : live.input) x = u(rng);
+    for (int i = 0; i < options.warmup; ++i) benchmark::DoNotOptimize(live.session->run(live.input).data());
+}
+
+void run_config(benchmark::State& state, Config c) {
+    prepare(c);
+    double seconds = 0;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::span<const float> logits = live.session->run(live.input);
+        benchmark::DoNotOptimize(logits.data());
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        state.SetIterationTime(seconds);
+    }
+    // One iteration per repetition: these are that run's values; the aggregates
+    // (median, min, p90) are taken over runs.
+    const double gflops = 2.0 * live.madds * c.batch / seconds * 1e-9;
+    state.counters["MAdds_M"] = live.madds * 1e-6;
+    state.counters["GFLOPs"] = gflops;
+    state.counters["pct_peak"] = 100.0 * gflops / (peak_gflops_per_core * c.threads);
+    state.counters["images_per_s"] = c.batch / seconds;
+    state.counters["peak_GFLOPs_core"] = peak_gflops_per_core;
+}
+
+double quantile(const std::vector<double>& v, double q) {
+    std::vector<double> s(v);
+    std::sort(s.begin(), s.end());
+    return s.empty() ? 0.0 : s[static_cast<std::size_t>(q * static_cast<double>(s.size() - 1) + 0.5)];
+}
+
+/// Strips our own --mnet_* flags before Google Benchmark sees argv.
+void parse_own_flags(int& argc, char** argv) {
+    int out = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto value = [&](const char* flag) -> std::optional<std::string> {
+            const std::string f = std::string(flag) + "=";
+            if (a.rfind(f, 0) == 0) return a.substr(f.size());
+            return std::nullopt;
+        };
+        if (auto v = value("--mnet_runs")) options.runs = std::max(1, std::atoi(v->c_str()));
+        else if (auto v2 = value("--mnet_warmup")) options.warmup = std::max(0, std::atoi(v2->c_str()));
+        else if (auto v3 = value("--mnet_weights")) options.weight_files.push_back(*v3);
+        else argv[out++] = argv[i];
+    }
+    argc = out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    parse_own_flags(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+    peak_gflops_per_core = mnet_bench::fma_peak_gflops();
+    const mnet_bench::CpuInfo cpu = mnet_bench::cpu_info();
+    char peak[64];
+    std::snprintf(peak, sizeof peak, "%.1f", peak_gflops_per_core);
+    benchmark::AddCustomContext("cpu_model", cpu.describe());
+    benchmark::AddCustomContext("mnet_isa", mnet::kernels::backend_name());
+    benchmark::AddCustomContext("fma_peak_gflops_per_core", peak);
+    benchmark::AddCustomContext("mnet_version", MNET_VERSION_STRING);
+    // Other processes on a shared machine are the main noise source: record how busy it was.
+    std::ifstream loadavg("/proc/loadavg");
+    std::string load1;
+    loadavg >> load1;
+    benchmark::AddCustomContext("loadavg_1min", load1);
+    std::fprintf(stderr, "cpu: %s | mnet kernels: %s | fp32 FMA peak (1 core, %zu lanes): %s GFLOP/s\n",
+                 cpu.describe().c_str(), mnet::kernels::backend_name(), mnet_bench::peak_lanes, peak);
+
+    for (const Config& c : grid())
+        benchmark::RegisterBenchmark(c.name().c_str(), run_config, c)
+            ->UseManualTime()
+            ->Unit(benchmark::kMillisecond)
+            ->Iterations(1)
+            ->Repetitions(options.runs)
+            ->ReportAggregatesOnly(true)
+            ->ComputeStatistics("min", [](const std::vector<double>& v) { return quantile(v, 0.0); })
+            ->ComputeStatistics("p90", [](const std::vector<double>& v) { return quantile(v, 0.9); });
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}

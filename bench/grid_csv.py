@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Turns mnet-bench-models JSON output (one file per thread count) into the grid CSV.
+
+Reads the median/min/p90 aggregates of each benchmark (one repetition = one
+inference, so these are over single runs) and derives GFLOP/s, % of peak and
+images/s from the median latency. The CPU, kernel ISA and measured FMA peak come
+from each file's context and are repeated on every row, so no figure travels
+without the machine it was measured on.
+
+usage: grid_csv.py OUT.csv RUN.json [RUN.json ...]
+"""
+import csv
+import json
+import re
+import sys
+
+COLUMNS = ["arch", "width", "resolution", "threads", "batch", "madds", "latency_ms_median",
+           "latency_ms_min", "gflops", "pct_peak", "images_per_s",
+           # beyond the brief's columns: noise and provenance
+           "latency_ms_p90", "runs", "cpu", "isa", "fma_peak_gflops_per_core", "loadavg_1min"]
+
+NAME = re.compile(r"^(v[12])/([0-9.]+)-(\d+)/t(\d+)/b(\d+)/")
+TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def rows_of(path):
+    with open(path) as f:
+        run = json.load(f)
+    ctx = run["context"]
+    peak = float(ctx["fma_peak_gflops_per_core"])
+    by_name = {}
+    for b in run["benchmarks"]:
+        if b.get("run_type") != "aggregate":
+            continue
+        m = NAME.match(b["run_name"])
+        if not m:
+            continue
+        entry = by_name.setdefault(m.groups(), {"counters": b})
+        entry[b["aggregate_name"]] = b["real_time"] * TO_MS[b["time_unit"]]
+        entry["runs"] = b.get("repetitions", "")
+    for (arch, width, res, threads, batch), e in by_name.items():
+        threads, batch = int(threads), int(batch)
+        madds = round(e["counters"]["MAdds_M"] * 1e6)
+        median = e["median"]
+        gflops = 2.0 * madds * batch / (median * 1e-3) * 1e-9
+        yield {
+            "arch": arch, "width": width, "resolution": int(res), "threads": threads, "batch": batch,
+            "madds": madds, "latency_ms_median": f"{median:.4f}", "latency_ms_min": f"{e['min']:.4f}",
+            "gflops": f"{gflops:.2f}", "pct_peak": f"{100.0 * gflops / (peak * threads):.1f}",
+            "images_per_s": f"{batch / (median * 1e-3):.1f}", "latency_ms_p90": f"{e['p90']:.4f}",
+            "runs": e["runs"], "cpu": ctx["cpu_model"], "isa": ctx["mnet_isa"],
+            "fma_peak_gflops_per_core": ctx["fma_peak_gflops_per_core"],
+            "loadavg_1min": ctx.get("loadavg_1min", ""),
+        }
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    rows = [r for path in sys.argv[2:] for r in rows_of(path)]
+    rows.sort(key=lambda r: (r["threads"], r["batch"], r["arch"], -float(r["width"]), -r["resolution"]))
+    with open(sys.argv[1], "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+// mnet-peer-onednn: mnet against oneDNN on the same network, in one process,
+// interleaved (mnet, oneDNN, mnet, oneDNN, …) so both see the same machine state:
+// on a shared VM the host changes underneath and only a same-run ratio means
+// anything (PERF-NOTES §7). Configs: V2 1.0-224 and V1 1.0-224, batch 1, at each
+// thread count asked for; both engines get the same random weights, and the
+// first outputs are compared before any timing.
+//
+//   mnet-peer-onednn [--runs N] [--warmup N] [--threads 1,2] [--gap-us U] [--no-pin] [--impls]
+//
+// For T threads the process pins itself to the first T CPUs it may use (taskset's
+// -c 0 / -c 0,1) before building that T's engines, so the workers both create
+// inherit the mask. --gap-us sleeps between runs (default 0: back to back, each
+// engine's workers may still be spinning when the other starts; see README).
+#include <omp.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cpu_info.hpp"
+#include "mnet/mnet.hpp"
+#include "onednn_mobilenet.hpp"
+#include "random_weights.hpp"
+
+namespace {
+
+struct Options {
+    int runs = 201;
+    int warmup = 30;
+    std::vector<int> threads{1, 2};
+    int gap_us = 0;
+    bool pin = true;
+    bool impls = false;
+};
+
+struct Stats {
+    double median, min, p90;
+};
+
+Stats stats_of(std::vector<double> ms) {
+    std::sort(ms.begin(), ms.end());
+    const auto at = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5)]; };
+    return {at(0.5), ms.front(), at(0.9)};
+}
+
+std::string loadavg() {
+    std::ifstream f("/proc/loadavg");
+    std::string a, b, c;
+    f >> a >> b >> c;
+    return a + " " + b + " " + c;
+}
+
+/// Pins the calling thread (and so every thread it creates later) to the first `n` allowed CPUs.
+bool pin_to_first(int n, const cpu_set_t& allowed) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int taken = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && taken < n; ++cpu)
+        if (CPU_ISSET(cpu, &allowed)) CPU_SET(cpu, &set), ++taken;
+    return taken == n && sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+template <class F>
+double time_ms(F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Worst |a-b| relative to the largest |b|, or a negative value if sizes differ or anything is not finite.
+double compare(std::span<const float> a, std::span<const float> b) {
+    if (a.size() != b.size()) return -1;
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return -1;
+        diff = std::max(diff, static_cast<double>(std::abs(a[i] - b[i])));
+        scale = std::max(scale, static_cast<double>(std::abs(b[i])));
+    }
+    return diff / std::max(scale, 1e-30);
+}
+
+/// Times one config at one thread count; prints one block and returns mnet/oneDNN (medians).
+double run_config(const char* label, mnet::Arch arch, int threads, const Options& opt) {
+    mnet::ModelInfo info;
+    info.arch = arch;
+    std::vector<mnet_bench::SlotWeights> weights;
+    const mnet::Model model = mnet_bench::random_model(info, 42, &weights);
+    mnet::Session session(model, {.threads = threads});
+    omp_set_num_threads(threads);  // before creating primitives: they size their split then
+    mnet_bench::OnednnMobileNet peer(model.graph(), weights);
+    if (opt.impls)
+        for (const std::string& line : peer.implementations()) std::printf("  oneDNN %s\n", line.c_str());
+
+    std::vector<float> input(session.input_size());
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& x : input) x = u(rng);
+
+    // Same weights, same input: the two engines must agree before their times mean anything.
+    const std::span<const float> first = session.run(input);
+    const std::vector<float> ours(first.begin(), first.end());
+    const double rel = compare(ours, peer.run(input.data()));
+    if (rel < 0 || rel > 1e-3) {
+        std::fprintf(stderr, "%s: mnet and oneDNN disagree (max rel diff %g, %zu logits)\n", label, rel, ours.size());
+        std::exit(1);
+    }
+
+    const auto gap = [&] {
+        if (opt.gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(opt.gap_us));
+    };
+    float sink = 0;
+    for (int i = 0; i < opt.warmup; ++i) {
+        sink += session.run(input)[0];
+        gap();
+        sink += peer.run(input.data())[0];
+        gap();
+    }
+    std::vector<double> a, b;
+    a.reserve(static_cast<std::size_t>(opt.runs));
+    b.reserve(static_cast<std::size_t>(opt.runs));
+    for (int i = 0; i < opt.runs; ++i) {
+        a.push_back(time_ms([&] { sink += session.run(input)[0]; }));
+        gap();
+        b.push_back(time_ms([&] { sink += peer.run(input.data())[0]; }));
+        gap();
+    }
+    const Stats m = stats_of(a), o = stats_of(b);
+    const double ratio = m.median / o.median;
+    std::printf("%-10s %2d thr  mnet   median %7.3f  min %7.3f  p90 %7.3f ms\n", label, threads, m.median, m.min, m.p90);
+    std::printf("%-10s %2d thr  oneDNN median %7.3f  min %7.3f  p90 %7.3f ms   mnet/oneDNN %.3f (min/min %.3f)%s\n",
+                label, threads, o.median, o.min, o.p90, ratio, m.min / o.min, sink == 12345.0f ? " " : "");
+    std::printf("%-10s %2d thr  logits agree: max |diff| / max |logit| = %.1e\n", label, threads, rel);
+    std::fflush(stdout);
+    return ratio;
+}
+
+std::vector<int> parse_list(const char* s) {
+    std::vector<int> v;
+    for (const char* p = s; *p;) {
+        char* end = nullptr;
+        const long x = std::strtol(p, &end, 10);
+        if (end == p || x < 1) break;
+        v.push_back(static_cast<int>(x));
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',') break;
+    }
+    return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (a == "--runs" && has_value) opt.runs = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--warmup" && has_value) opt.warmup = std::max(0, std::atoi(argv[++i]));
+        else if (a == "--threads" && has_value) opt.threads = parse_list(argv[++i]);
+        else if (a == "--gap-us" && has_value) opt.gap_us = std::max(0, std::atoi(argv[++i]));
+        else if (a == "--no-pin") opt.pin = false;
+        else if (a == "--impls") opt.impls = true;
+        else {
+            std::fprintf(stderr,
+                         "usage: mnet-peer-onednn [--runs N] [--warmup N] [--threads 1,2] [--gap-us U] [--no-pin] [--impls]\n");
+            return 2;
+        }
+    }
+    if (opt.threads.empty()) return std::fprintf(stderr, "--threads: expected a list like 1,2\n"), 2;
+
+    cpu_set_t allowed;
+    sched_getaffinity(0, sizeof allowed, &allowed);
+    const dnnl_version_t* v = dnnl::version();
+    std::printf("cpu: %s\n", mnet_bench::cpu_info().describe().c_str());
+    std::printf("mnet %s kernels: %s | oneDNN %d.%d.%d: ISA %s, threading %s\n", MNET_VERSION_STRING,
+                mnet::kernels::backend_name(), v->major, v->minor, v->patch, mnet_bench::onednn_isa_name(),
+                mnet_bench::onednn_threading_name());
+    std::printf("interleaved mnet/oneDNN, %d warm-up pairs, %d timed pairs, gap %d us, load average %s\n", opt.warmup,
+                opt.runs, opt.gap_us, loadavg().c_str());
+
+    std::map<std::string, double> ratios;
+    for (int t : opt.threads) {
+        if (opt.pin && !pin_to_first(t, allowed))
+            std::fprintf(stderr, "warning: could not pin to %d CPUs; running unpinned\n", t);
+        for (const auto& [label, arch] : {std::pair{"v2 1.0-224", mnet::Arch::mobilenet_v2},
+                                          std::pair{"v1 1.0-224", mnet::Arch::mobilenet_v1}})
+            ratios[std::string(label) + " t" + std::to_string(t)] = run_config(label, arch, t, opt);
+    }
+    std::printf("load average after: %s\n", loadavg().c_str());
+    std::printf("summary (mnet/oneDNN median; < 1 means mnet is faster):");
+    for (const auto& [k, r] : ratios) std::printf("  %s %.3f", k.c_str(), r);
+    std::printf("\n");
+}
