@@ -14,18 +14,23 @@
 
 namespace mnet {
 
+/// MobileNetV1 (Howard et al. 2017): a 3x3 stem and 13 depthwise-separable pairs,
+/// channels int(c·α) as TF-slim rounds them.
 struct MobileNetV1 {
+    /// A row of the paper's tables: width multiplier, resolution, classes, padding.
     struct Config {
-        float width = 1.0f;
-        int resolution = 224;
-        int num_classes = 1001;
-        Padding padding = Padding::tf_same;
+        float width = 1.0f;                  ///< width multiplier α
+        int resolution = 224;                ///< input height = width
+        int num_classes = 1001;              ///< 1001: TF-slim (0 = background)
+        Padding padding = Padding::tf_same;  ///< tf_same for TensorFlow weights
     };
 
     /// One depthwise-separable pair: pointwise output channels and depthwise stride.
     struct PairSpec {
-        int c, s;
+        int c;  ///< pointwise output channels (before α)
+        int s;  ///< depthwise stride
     };
+    /// The 13 pairs of the paper's Table 1.
     static constexpr std::array<PairSpec, 13> pairs{{{64, 1},
                                                      {128, 2},
                                                      {128, 1},
@@ -45,6 +50,8 @@ struct MobileNetV1 {
         return std::max(static_cast<int>(c * static_cast<double>(width)), 8);
     }
 
+    /// The graph of `config`, weights zero (fill them through Graph::weight_slots).
+    /// Throws Error(argument) unless width, resolution and classes are positive.
     static Graph build(const Config& config) {
         require(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1, ErrorKind::argument,
                 "MobileNetV1: width, resolution and num_classes must be positive");

@@ -13,18 +13,25 @@
 
 namespace mnet {
 
+/// MobileNetV2 (Sandler et al. 2018): a 3x3 stem, 17 inverted residual blocks, a
+/// 1x1 conv to 1280 channels, pooling and the classifier; channels make_divisible(c·α, 8).
 struct MobileNetV2 {
+    /// A row of the TF-slim table: width multiplier, resolution, classes, padding.
     struct Config {
         float width = 1.0f;        ///< width multiplier α
         int resolution = 224;      ///< input height = width
         int num_classes = 1001;    ///< 1001: TF-slim (0 = background); 1000: torchvision
-        Padding padding = Padding::tf_same;
+        Padding padding = Padding::tf_same;  ///< tf_same for TensorFlow weights
     };
 
     /// One row of the paper's table: expansion t, channels c, repeats n, stride s.
     struct StageSpec {
-        int t, c, n, s;
+        int t;  ///< expansion ratio
+        int c;  ///< output channels (before α)
+        int n;  ///< number of blocks
+        int s;  ///< stride of the first block
     };
+    /// The 7 stages of the paper's Table 2.
     static constexpr std::array<StageSpec, 7> stages{{
         {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}}};
 
@@ -35,11 +42,15 @@ struct MobileNetV2 {
         if (rounded < 0.9 * value) rounded += divisor;
         return rounded;
     }
+    /// Channels of the stem conv: make_divisible(32·α).
     static constexpr int stem_channels(float width) noexcept { return make_divisible(32.0 * width); }
+    /// Channels of the last 1x1 conv: 1280, or make_divisible(1280·α) for α > 1.
     static constexpr int last_channels(float width) noexcept {
         return make_divisible(1280.0 * std::max(1.0f, width));
     }
 
+    /// The graph of `config`, weights zero (fill them through Graph::weight_slots).
+    /// Throws Error(argument) unless width, resolution and classes are positive.
     static Graph build(const Config& config) {
         require(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1, ErrorKind::argument,
                 "MobileNetV2: width, resolution and num_classes must be positive");

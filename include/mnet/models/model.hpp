@@ -12,8 +12,10 @@
 
 namespace mnet {
 
+/// Which network a model is.
 enum class Arch { mobilenet_v1, mobilenet_v2 };
 
+/// "mobilenet_v1" or "mobilenet_v2", as weight files' metadata spell it.
 inline const char* to_string(Arch a) noexcept { return a == Arch::mobilenet_v1 ? "mobilenet_v1" : "mobilenet_v2"; }
 
 /// How an image becomes the network input (see io/preprocess.hpp).
@@ -22,25 +24,26 @@ enum class Preprocess {
     torchvision,   ///< resize short side to 256 (antialiased), centre crop 224, ImageNet mean/std
 };
 
+/// "tf_inception" or "torchvision", as weight files' metadata spell it.
 inline const char* to_string(Preprocess p) noexcept {
     return p == Preprocess::tf_inception ? "tf_inception" : "torchvision";
 }
 
 /// Everything about a model except its weights.
 struct ModelInfo {
-    Arch arch = Arch::mobilenet_v2;
-    float width = 1.0f;
-    int resolution = 224;
-    int num_classes = 1001;
-    Padding padding = Padding::tf_same;
-    Preprocess preprocess = Preprocess::tf_inception;
+    Arch arch = Arch::mobilenet_v2;                    ///< V1 or V2
+    float width = 1.0f;                                ///< width multiplier α
+    int resolution = 224;                              ///< input height = width
+    int num_classes = 1001;                            ///< outputs (1001 with background)
+    Padding padding = Padding::tf_same;                ///< of every convolution
+    Preprocess preprocess = Preprocess::tf_inception;  ///< how images become input
     std::string source;  ///< file(s) the weights came from
 };
 
 /// What the network expects as input: a resolution×resolution×3 image, prepared by `preset`.
 struct InputSpec {
-    int resolution = 224;
-    Preprocess preset = Preprocess::tf_inception;
+    int resolution = 224;                          ///< side of the square input
+    Preprocess preset = Preprocess::tf_inception;  ///< crop, resize and scaling recipe
 };
 
 /// Builds the (weightless) graph an info describes.
@@ -50,16 +53,19 @@ inline Graph build_graph(const ModelInfo& info) {
     return MobileNetV2::build({info.width, info.resolution, info.num_classes, info.padding});
 }
 
+/// A loaded network: its info and its graph with packed weights. Immutable and cheap
+/// to copy (shared state), so any number of threads and Sessions may use one Model.
 class Model {
 public:
     /// Takes a graph whose weights have been set.
     Model(ModelInfo info, Graph graph)
         : state_(std::make_shared<const State>(State{std::move(info), std::move(graph)})) {}
 
-    const ModelInfo& info() const noexcept { return state_->info; }
-    const Graph& graph() const noexcept { return state_->graph; }
+    const ModelInfo& info() const noexcept { return state_->info; }  ///< Architecture, α, resolution, ...
+    const Graph& graph() const noexcept { return state_->graph; }    ///< The layers, weights set.
+    /// What preprocess() needs to turn an image into this model's input.
     InputSpec input_spec() const noexcept { return {state_->info.resolution, state_->info.preprocess}; }
-    int num_classes() const noexcept { return state_->info.num_classes; }
+    int num_classes() const noexcept { return state_->info.num_classes; }  ///< Number of logits per image.
 
 private:
     struct State {
