@@ -15,13 +15,18 @@
 
 namespace mnet {
 
+/// How a Session runs: threads and the largest batch it plans for.
 struct SessionOptions {
     int threads = 1;    ///< worker threads (1 = run inline on the caller's thread)
     int max_batch = 1;  ///< largest N that `run` accepts
 };
 
+/// Runs a Model: plans once (every activation shape, one arena for all of them),
+/// then run() only binds pointers — no heap allocation per inference. Use one
+/// Session per concurrent caller; they may share the Model.
 class Session {
 public:
+    /// Plans the arena for `model`; throws Error(argument) on threads or max_batch < 1.
     explicit Session(Model model, SessionOptions options = {}) : model_(std::move(model)), options_(options) {
         require(options_.threads >= 1, ErrorKind::argument,
                 "Session: threads must be >= 1, got " + std::to_string(options_.threads));
@@ -39,8 +44,8 @@ public:
         arena_ = AlignedBuffer(2 * activation_floats_ + scratch_floats_ + logits_floats_);
     }
 
-    const Model& model() const noexcept { return model_; }
-    const SessionOptions& options() const noexcept { return options_; }
+    const Model& model() const noexcept { return model_; }                ///< The model it runs.
+    const SessionOptions& options() const noexcept { return options_; }  ///< As constructed.
     /// Floats of one input image (resolution² · 3).
     std::size_t input_size() const noexcept { return model_.graph().input_shape().size(); }
     /// Bytes of the arena this session owns (all activations and scratch).

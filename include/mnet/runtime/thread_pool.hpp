@@ -18,8 +18,10 @@
 
 namespace mnet {
 
+/// A persistent pool: threads − 1 workers plus the calling thread, which runs chunk 0.
 class ThreadPool {
 public:
+    /// Starts threads − 1 workers (threads < 1 counts as 1).
     explicit ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
         workers_.reserve(static_cast<std::size_t>(threads_ - 1));
         for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { work(t); });
@@ -33,7 +35,7 @@ public:
         for (std::thread& w : workers_) w.join();
     }
 
-    int size() const noexcept { return threads_; }
+    int size() const noexcept { return threads_; }  ///< Threads, the caller included.
 
     /// Calls fn(begin, end) once per thread over a static split of [0, n); blocks until all
     /// chunks are done. Thread t gets [n·t/T, n·(t+1)/T); empty chunks are skipped. Not reentrant.
