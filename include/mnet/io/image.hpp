@@ -24,10 +24,11 @@ namespace mnet {
 
 /// An 8-bit RGB image: rgb[(y * width + x) * 3 + c], row 0 at the top.
 struct Image {
-    int width = 0;
-    int height = 0;
-    std::vector<std::uint8_t> rgb;
+    int width = 0;                  ///< columns
+    int height = 0;                 ///< rows
+    std::vector<std::uint8_t> rgb;  ///< height · width · 3 bytes, row-major, RGB
 
+    /// Channel `c` (0 R, 1 G, 2 B) of the pixel in row `y`, column `x` (unchecked).
     std::uint8_t at(int y, int x, int c) const noexcept {
         return rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * 3 +
                    static_cast<std::size_t>(c)];
@@ -37,7 +38,7 @@ struct Image {
 /// Largest image side, and pixel count, that decode_image accepts: a photo is far
 /// smaller, and a 16-byte header must not make us allocate gigabytes.
 inline constexpr int max_image_side = 16384;
-inline constexpr std::int64_t max_image_pixels = 100'000'000;
+inline constexpr std::int64_t max_image_pixels = 100'000'000;  ///< see max_image_side
 
 namespace io::detail {
 

@@ -34,11 +34,12 @@ static_assert(std::endian::native == std::endian::little, "mnet reads little-end
 
 /// Where one tensor lives in the data section.
 struct TensorEntry {
-    std::string dtype;
-    std::vector<std::int64_t> shape;
+    std::string dtype;                ///< "F32", "F16", "BF16", "F64", "I64", ...
+    std::vector<std::int64_t> shape;  ///< every dim >= 0
     std::size_t begin = 0;  ///< byte offset into the data section
-    std::size_t bytes = 0;
+    std::size_t bytes = 0;  ///< numel() · dtype size (checked against the offsets)
 
+    /// Number of elements: the product of `shape`.
     std::size_t numel() const noexcept {
         std::size_t n = 1;
         for (std::int64_t d : shape) n *= static_cast<std::size_t>(d);
@@ -46,6 +47,7 @@ struct TensorEntry {
     }
 };
 
+/// "[32,3,3,3]", for messages.
 inline std::string shape_to_string(const std::vector<std::int64_t>& shape) {
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -65,6 +67,8 @@ inline std::size_t dtype_size(const std::string& dtype) noexcept {
     return 0;
 }
 
+/// A safetensors file read into memory and validated (see the rules at the top of
+/// this header) before any tensor is handed out.
 class SafetensorsFile {
 public:
     /// Reads and validates `path`.
@@ -75,11 +79,15 @@ public:
         parse();
     }
 
-    const std::string& path() const noexcept { return path_; }
+    const std::string& path() const noexcept { return path_; }  ///< Path or label, as in messages.
+    /// Every tensor by name.
     const std::map<std::string, TensorEntry>& tensors() const noexcept { return tensors_; }
+    /// The `__metadata__` string map (empty if the file has none).
     const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+    /// Whether a tensor of that name exists.
     bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
 
+    /// The tensor `name`; Error(shape) if it does not exist.
     const TensorEntry& entry(const std::string& name) const {
         auto it = tensors_.find(name);
         require(it != tensors_.end(), ErrorKind::shape, path_ + ": missing tensor '" + name + "'");
@@ -214,12 +222,13 @@ private:
 
 /// A tensor to write: raw little-endian bytes with a safetensors dtype.
 struct RawTensor {
-    std::string name;
-    std::string dtype;
-    std::vector<std::int64_t> shape;
-    std::vector<std::uint8_t> bytes;
+    std::string name;                 ///< tensor name
+    std::string dtype;                ///< safetensors dtype ("F32", ...)
+    std::vector<std::int64_t> shape;  ///< dimensions
+    std::vector<std::uint8_t> bytes;  ///< little-endian data
 };
 
+/// A float32 RawTensor of `values` (their count must match `shape`).
 inline RawTensor f32_tensor(std::string name, std::vector<std::int64_t> shape, const std::vector<float>& values) {
     RawTensor t{std::move(name), "F32", std::move(shape), std::vector<std::uint8_t>(values.size() * 4)};
     std::memcpy(t.bytes.data(), values.data(), t.bytes.size());

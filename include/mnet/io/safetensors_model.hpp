@@ -172,6 +172,7 @@ inline Model load_safetensors(const SafetensorsFile& file) {
     return Model(std::move(info), std::move(graph));
 }
 
+/// Reads, validates and loads a .safetensors file (what mnet::load does for that extension).
 inline Model load_safetensors(const std::string& path) { return load_safetensors(SafetensorsFile(path)); }
 
 }  // namespace mnet::io

@@ -24,7 +24,7 @@ namespace mnet::io {
 
 /// One .tflite file held in memory (for load_tflite_memory).
 struct TfliteBytes {
-    std::span<const std::uint8_t> bytes;
+    std::span<const std::uint8_t> bytes;  ///< the whole file
     std::string name;  ///< prefixes error messages: a path or any label
 };
 
@@ -544,6 +544,7 @@ inline Model load_tflite(const std::vector<std::string>& paths) {
     return load_tflite_files(files);
 }
 
+/// Reads, verifies and loads one .tflite file (what mnet::load does for that extension).
 inline Model load_tflite(const std::string& path) { return load_tflite(std::vector<std::string>{path}); }
 
 /// Loads .tflite bytes already in memory (tests, fuzzers, embedded models); `name` labels errors.
