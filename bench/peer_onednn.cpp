@@ -1,14 +1,15 @@
-// mnet-peer-onednn: mnet against oneDNN on the same network, in one process,
-// interleaved (mnet, oneDNN, mnet, oneDNN, …) so both see the same machine state:
+// mnet-peer-onednn: mnet against oneDNN (and XNNPACK, when built with it) on the
+// same network, in one process, interleaved (mnet, oneDNN, [XNNPACK,] mnet, …)
+// so all engines see the same machine state:
 // on a shared VM the host changes underneath and only a same-run ratio means
 // anything (PERF-NOTES §7). Configs: V2 1.0-224 and V1 1.0-224, batch 1, at each
-// thread count asked for; both engines get the same random weights, and the
+// thread count asked for; all engines get the same random weights, and the
 // first outputs are compared before any timing.
 //
 //   mnet-peer-onednn [--runs N] [--warmup N] [--threads 1,2] [--gap-us U] [--no-pin] [--impls]
 //
 // For T threads the process pins itself to the first T CPUs it may use (taskset's
-// -c 0 / -c 0,1) before building that T's engines, so the workers both create
+// -c 0 / -c 0,1) before building that T's engines, so the workers they create
 // inherit the mask. --gap-us sleeps between runs (default 0: back to back, each
 // engine's workers may still be spinning when the other starts; see README).
 #include <omp.h>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -30,6 +32,12 @@
 #include "mnet/mnet.hpp"
 #include "onednn_mobilenet.hpp"
 #include "random_weights.hpp"
+#ifndef MNET_PEER_XNNPACK
+#define MNET_PEER_XNNPACK 0
+#endif
+#if MNET_PEER_XNNPACK
+#include "xnnpack_mobilenet.hpp"
+#endif
 
 namespace {
 
@@ -88,7 +96,15 @@ double compare(std::span<const float> a, std::span<const float> b) {
     return diff / std::max(scale, 1e-30);
 }
 
-/// Times one config at one thread count; prints one block and returns mnet/oneDNN (medians).
+/// One engine under test: a name and "run one image, return its logits".
+struct Engine {
+    const char* name;
+    std::function<std::span<const float>(const float*)> run;
+    std::vector<double> ms;
+};
+
+/// Times one config at one thread count, all engines interleaved; prints one block
+/// and returns mnet/oneDNN (medians).
 double run_config(const char* label, mnet::Arch arch, int threads, const Options& opt) {
     mnet::ModelInfo info;
     info.arch = arch;
@@ -96,51 +112,58 @@ double run_config(const char* label, mnet::Arch arch, int threads, const Options
     const mnet::Model model = mnet_bench::random_model(info, 42, &weights);
     mnet::Session session(model, {.threads = threads});
     omp_set_num_threads(threads);  // before creating primitives: they size their split then
-    mnet_bench::OnednnMobileNet peer(model.graph(), weights);
+    mnet_bench::OnednnMobileNet onednn(model.graph(), weights);
     if (opt.impls)
-        for (const std::string& line : peer.implementations()) std::printf("  oneDNN %s\n", line.c_str());
+        for (const std::string& line : onednn.implementations()) std::printf("  oneDNN %s\n", line.c_str());
+    std::vector<Engine> engines;
+    engines.push_back({"mnet", [&](const float* x) { return session.run({x, session.input_size()}); }, {}});
+    engines.push_back({"oneDNN", [&](const float* x) { return onednn.run(x); }, {}});
+#if MNET_PEER_XNNPACK
+    mnet_bench::XnnpackMobileNet xnnpack(model.graph(), weights, threads);
+    engines.push_back({"XNNPACK", [&](const float* x) { return xnnpack.run(x); }, {}});
+#endif
 
-    std::vector<float> input(session.input_size());
+    // XNNPACK may read up to 16 bytes past the input: pad it.
+    std::vector<float> input(session.input_size() + 16);
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
     for (float& x : input) x = u(rng);
 
-    // Same weights, same input: the two engines must agree before their times mean anything.
-    const std::span<const float> first = session.run(input);
+    // Same weights, same input: the engines must agree before their times mean anything.
+    const std::span<const float> first = session.run({input.data(), session.input_size()});
     const std::vector<float> ours(first.begin(), first.end());
-    const double rel = compare(ours, peer.run(input.data()));
-    if (rel < 0 || rel > 1e-3) {
-        std::fprintf(stderr, "%s: mnet and oneDNN disagree (max rel diff %g, %zu logits)\n", label, rel, ours.size());
-        std::exit(1);
+    double worst = 0;
+    for (std::size_t e = 1; e < engines.size(); ++e) {
+        const double rel = compare(ours, engines[e].run(input.data()));
+        if (rel < 0 || rel > 1e-3) {
+            std::fprintf(stderr, "%s: mnet and %s disagree (max rel diff %g, %zu logits)\n", label, engines[e].name, rel,
+                         ours.size());
+            std::exit(1);
+        }
+        worst = std::max(worst, rel);
     }
 
-    const auto gap = [&] {
-        if (opt.gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(opt.gap_us));
-    };
     float sink = 0;
-    for (int i = 0; i < opt.warmup; ++i) {
-        sink += session.run(input)[0];
-        gap();
-        sink += peer.run(input.data())[0];
-        gap();
+    for (int i = 0; i < opt.warmup + opt.runs; ++i)
+        for (Engine& e : engines) {
+            const double ms = time_ms([&] { sink += e.run(input.data())[0]; });
+            if (i >= opt.warmup) e.ms.push_back(ms);
+            if (opt.gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(opt.gap_us));
+        }
+    const Stats m = stats_of(engines[0].ms);
+    double vs_onednn = 0;
+    for (const Engine& e : engines) {
+        const Stats s = stats_of(e.ms);
+        std::printf("%-10s %d thr  %-7s median %7.3f  min %7.3f  p90 %7.3f ms", label, threads, e.name, s.median, s.min,
+                    s.p90);
+        if (&e != &engines[0]) std::printf("   mnet/%s %.3f (min/min %.3f)", e.name, m.median / s.median, m.min / s.min);
+        std::printf("\n");
+        if (&e == &engines[1]) vs_onednn = m.median / s.median;
     }
-    std::vector<double> a, b;
-    a.reserve(static_cast<std::size_t>(opt.runs));
-    b.reserve(static_cast<std::size_t>(opt.runs));
-    for (int i = 0; i < opt.runs; ++i) {
-        a.push_back(time_ms([&] { sink += session.run(input)[0]; }));
-        gap();
-        b.push_back(time_ms([&] { sink += peer.run(input.data())[0]; }));
-        gap();
-    }
-    const Stats m = stats_of(a), o = stats_of(b);
-    const double ratio = m.median / o.median;
-    std::printf("%-10s %2d thr  mnet   median %7.3f  min %7.3f  p90 %7.3f ms\n", label, threads, m.median, m.min, m.p90);
-    std::printf("%-10s %2d thr  oneDNN median %7.3f  min %7.3f  p90 %7.3f ms   mnet/oneDNN %.3f (min/min %.3f)%s\n",
-                label, threads, o.median, o.min, o.p90, ratio, m.min / o.min, sink == 12345.0f ? " " : "");
-    std::printf("%-10s %2d thr  logits agree: max |diff| / max |logit| = %.1e\n", label, threads, rel);
+    std::printf("%-10s %d thr  logits agree: max |diff| / max |logit| = %.1e%s\n", label, threads, worst,
+                sink == 12345.0f ? " " : "");
     std::fflush(stdout);
-    return ratio;
+    return vs_onednn;
 }
 
 std::vector<int> parse_list(const char* s) {
@@ -184,7 +207,7 @@ int main(int argc, char** argv) {
     std::printf("mnet %s kernels: %s | oneDNN %d.%d.%d: ISA %s, threading %s\n", MNET_VERSION_STRING,
                 mnet::kernels::backend_name(), v->major, v->minor, v->patch, mnet_bench::onednn_isa_name(),
                 mnet_bench::onednn_threading_name());
-    std::printf("interleaved mnet/oneDNN, %d warm-up pairs, %d timed pairs, gap %d us, load average %s\n", opt.warmup,
+    std::printf("interleaved mnet/oneDNN%s, %d warm-up rounds, %d timed rounds, gap %d us, load average %s\n", MNET_PEER_XNNPACK ? "/XNNPACK" : "", opt.warmup,
                 opt.runs, opt.gap_us, loadavg().c_str());
 
     std::map<std::string, double> ratios;
