@@ -11,33 +11,39 @@
 
 namespace mnet {
 
+/// The fully-connected logits layer: 1×1×K → 1×1×N, no activation.
 class Classifier {
 public:
+    /// K = `in_features` inputs, N = `num_classes` outputs; weights zero until set_weights.
     Classifier(int in_features, int num_classes)
         : k_(in_features), n_(num_classes),
           packed_(kernels::fc_packed_floats(static_cast<std::size_t>(in_features),
                                             static_cast<std::size_t>(num_classes))) {}
 
-    int in_channels() const noexcept { return k_; }
-    int out_channels() const noexcept { return n_; }
-    static std::string type() { return "fc"; }
+    int in_channels() const noexcept { return k_; }   ///< Input channels.
+    int out_channels() const noexcept { return n_; }  ///< Output channels.
+    static std::string type() { return "fc"; }  ///< Row label in complexity tables.
 
+    /// 1×1×N; Error(shape) unless `in` is 1×1×K.
     Shape output_shape(Shape in, Padding) const {
         require(in.h == 1 && in.w == 1 && in.c == k_, ErrorKind::shape,
                 "Classifier: expected 1x1x" + std::to_string(k_) + " input, got " + to_string(in));
         return {1, 1, n_};
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
 
+    /// Appends the FC row (MAdds K·N, params K·N + N) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), in, output_shape(in, padding), weight_count(), weight_count() + static_cast<std::size_t>(n_)});
     }
 
+    /// What a loader fills: `prefix` (e.g. "classifier.1"), shape [N, K], set_weights.
     WeightSlot slot(std::string prefix) {
         return {std::move(prefix), "", {n_, k_, 1, 1}, false, true,
                 [this](std::span<const float> w, std::span<const float> b) { set_weights(w, b); }};
     }
 
+    /// Takes [N][K] weights and N biases; Error(shape) on a size mismatch.
     void set_weights(std::span<const float> weight_nk, std::span<const float> bias) {
         detail::check_weight_sizes("Classifier", weight_count(), weight_nk.size(), static_cast<std::size_t>(n_), bias.size());
         kernels::fc_pack(static_cast<std::size_t>(k_), static_cast<std::size_t>(n_), weight_nk.data(), bias.data(),

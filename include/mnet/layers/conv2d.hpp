@@ -14,34 +14,42 @@
 
 namespace mnet {
 
+/// Dense K×K convolution with stride S and activation Act (the stem of both MobileNets).
+/// K, S, Act are compile-time; channel counts and padding are runtime.
 template <int K, class S, class Act>
 class Conv2d {
 public:
-    static constexpr int kernel = K;
-    static constexpr int stride = S::value;
-    using activation = Act;
+    static constexpr int kernel = K;         ///< kernel size K (compile time)
+    static constexpr int stride = S::value;  ///< stride S (compile time)
+    using activation = Act;                  ///< ReLU6 or Linear (compile time)
 
+    /// A convolution from `in_channels` to `out_channels`; weights zero until set_weights.
     Conv2d(int in_channels, int out_channels)
         : in_c_(in_channels), out_c_(out_channels),
           packed_(kernels::conv_packed_floats(K, stride, static_cast<std::size_t>(in_channels),
                                               static_cast<std::size_t>(out_channels))) {}
 
-    int in_channels() const noexcept { return in_c_; }
-    int out_channels() const noexcept { return out_c_; }
+    int in_channels() const noexcept { return in_c_; }   ///< Input channels.
+    int out_channels() const noexcept { return out_c_; }  ///< Output channels.
+    /// Row label in complexity tables: "conv3x3s2".
     static std::string type() { return "conv" + std::to_string(K) + "x" + std::to_string(K) + "s" + std::to_string(stride); }
 
+    /// Output size and padding of this conv on `in`; Error(shape) on a channel mismatch.
     kernels::ConvGeometry geometry(Shape in, Padding padding) const {
         detail::check_channels("Conv2d", in, in_c_);
         return kernels::ConvGeometry::make(in, out_c_, K, stride, padding);
     }
+    /// Output shape for input `in`; Error(shape) on a channel mismatch.
     Shape output_shape(Shape in, Padding padding) const { return geometry(in, padding).out_shape(); }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
 
+    /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
         rows.push_back({type(), in, out, conv_madds(out, K, in_c_), weight_count()});
     }
 
+    /// What a loader fills: tensor names, expected OIHW shape, and set_weights as `assign`.
     WeightSlot slot(std::string weight_name, std::string bn_name) {
         return {std::move(weight_name), std::move(bn_name), {out_c_, in_c_, K, K}, false, false,
                 [this](std::span<const float> w, std::span<const float> b) { set_weights(w, b); }};

@@ -14,31 +14,38 @@
 
 namespace mnet {
 
+/// Depthwise K×K convolution (one filter per channel) with stride S and activation Act.
+/// K, S, Act are compile-time; the channel count and padding are runtime.
 template <int K, class S, class Act>
 class DepthwiseConv {
 public:
-    static constexpr int kernel = K;
-    static constexpr int stride = S::value;
-    using activation = Act;
+    static constexpr int kernel = K;         ///< kernel size K (compile time)
+    static constexpr int stride = S::value;  ///< stride S (compile time)
+    using activation = Act;                  ///< ReLU6 or Linear (compile time)
 
+    /// A depthwise convolution over `channels`; weights zero until set_weights.
     explicit DepthwiseConv(int channels)
         : c_(channels), packed_(kernels::depthwise_packed_floats(K, stride, static_cast<std::size_t>(channels))) {}
 
-    int in_channels() const noexcept { return c_; }
-    int out_channels() const noexcept { return c_; }
+    int in_channels() const noexcept { return c_; }   ///< Input channels.
+    int out_channels() const noexcept { return c_; }  ///< Output channels.
+    /// Row label in complexity tables: "dwconv3x3s1".
     static std::string type() { return "dwconv" + std::to_string(K) + "x" + std::to_string(K) + "s" + std::to_string(stride); }
 
+    /// Output shape for input `in`; Error(shape) on a channel mismatch.
     Shape output_shape(Shape in, Padding padding) const {
         detail::check_channels("DepthwiseConv", in, c_);
         return kernels::ConvGeometry::make(in, c_, K, stride, padding).out_shape();
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
 
+    /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
         rows.push_back({type(), in, out, conv_madds(out, K, 1), weight_count()});
     }
 
+    /// What a loader fills: tensor names, expected OIHW shape, and set_weights as `assign`.
     WeightSlot slot(std::string weight_name, std::string bn_name) {
         return {std::move(weight_name), std::move(bn_name), {c_, 1, K, K}, true, false,
                 [this](std::span<const float> w, std::span<const float> b) { set_weights(w, b); }};

@@ -14,11 +14,16 @@
 
 namespace mnet {
 
+/// The MobileNetV2 block: 1x1 expand (ReLU6) → 3x3 depthwise (ReLU6, stride S) → 1x1
+/// linear projection, plus the input when shapes allow. S is compile-time; channels
+/// and the expansion ratio t are runtime.
 template <class S>
 class InvertedResidual {
 public:
-    static constexpr int stride = S::value;
+    static constexpr int stride = S::value;  ///< stride S of the depthwise conv
 
+    /// A block from `in_channels` to `out_channels` with `in_channels · expand_ratio`
+    /// hidden channels (no expand conv when the ratio is 1); Error(argument) if it is < 1.
     InvertedResidual(int in_channels, int out_channels, int expand_ratio)
         : in_c_(in_channels), out_c_(out_channels), hidden_(in_channels * expand_ratio),
           depthwise_(hidden_), project_(hidden_, out_channels) {
@@ -27,14 +32,16 @@ public:
         if (expand_ratio != 1) expand_.emplace(in_channels, hidden_);
     }
 
-    int in_channels() const noexcept { return in_c_; }
-    int out_channels() const noexcept { return out_c_; }
-    int hidden_channels() const noexcept { return hidden_; }
-    bool has_expand() const noexcept { return expand_.has_value(); }
+    int in_channels() const noexcept { return in_c_; }      ///< Input channels.
+    int out_channels() const noexcept { return out_c_; }    ///< Output channels.
+    int hidden_channels() const noexcept { return hidden_; }  ///< Channels of the expanded tensor.
+    bool has_expand() const noexcept { return expand_.has_value(); }  ///< Expansion ratio above 1.
     /// The skip connection exists exactly where shapes allow it (paper, Fig. 4).
     bool has_residual() const noexcept { return stride == 1 && in_c_ == out_c_; }
+    /// Label of the block: "bottleneck_s1" or "bottleneck_s2".
     static std::string type() { return "bottleneck_s" + std::to_string(stride); }
 
+    /// Output shape for input `in`; Error(shape) on a channel mismatch.
     Shape output_shape(Shape in, Padding padding) const {
         detail::check_channels("InvertedResidual", in, in_c_);
         const Shape dw = depthwise_.output_shape({in.h, in.w, hidden_}, padding);
@@ -48,6 +55,7 @@ public:
         return (expand_ ? align_floats(expanded.size()) : 0) + align_floats(dw.size());
     }
 
+    /// Appends one complexity row per convolution (expand, depthwise, project) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape expanded{in.h, in.w, hidden_};
         if (expand_) expand_->describe(in, padding, rows);
@@ -55,8 +63,8 @@ public:
         project_.describe(depthwise_.output_shape(expanded, padding), padding, rows);
     }
 
-    /// Weight slots in torchvision naming: `<prefix>.conv.{0.0,0.1,1.0,1.1,2,3}` with an
-    /// expansion, `<prefix>.conv.{0.0,0.1,1,2}` without.
+    /// Weight slots in torchvision naming: `{prefix}.conv.{0.0,0.1,1.0,1.1,2,3}` with an
+    /// expansion, `{prefix}.conv.{0.0,0.1,1,2}` without.
     void append_slots(const std::string& prefix, std::vector<WeightSlot>& slots) {
         const std::string conv = prefix + ".conv.";
         int i = 0;
@@ -69,6 +77,8 @@ public:
         slots.push_back(project_.slot(conv + std::to_string(i + 1), conv + std::to_string(i + 2)));
     }
 
+    /// Runs the block on one image: `scratch` holds scratch_floats() floats for the
+    /// expanded and depthwise tensors; `out` must not overlap `in`.
     void forward(const float* in, Shape in_shape, float* out, float* scratch, Padding padding) const {
         const Shape expanded{in_shape.h, in_shape.w, hidden_};
         const float* dw_in = in;
@@ -83,9 +93,10 @@ public:
         project_.forward(dw_out, dw_shape, out, nullptr, padding, has_residual() ? in : nullptr);
     }
 
+    /// The expand conv (empty when the ratio is 1).
     const std::optional<PointwiseConv<ReLU6>>& expand() const noexcept { return expand_; }
-    const DepthwiseConv<3, S, ReLU6>& depthwise() const noexcept { return depthwise_; }
-    const PointwiseConv<Linear>& project() const noexcept { return project_; }
+    const DepthwiseConv<3, S, ReLU6>& depthwise() const noexcept { return depthwise_; }  ///< The depthwise conv.
+    const PointwiseConv<Linear>& project() const noexcept { return project_; }          ///< The projection.
 
 private:
     int in_c_;

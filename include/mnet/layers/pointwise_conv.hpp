@@ -14,33 +14,39 @@
 
 namespace mnet {
 
+/// 1x1 convolution (a GEMM over pixels) with activation Act; Act is compile-time,
+/// channel counts runtime.
 template <class Act>
 class PointwiseConv {
 public:
-    static constexpr int kernel = 1;
-    static constexpr int stride = 1;
-    using activation = Act;
+    static constexpr int kernel = 1;  ///< always 1
+    static constexpr int stride = 1;  ///< always 1
+    using activation = Act;           ///< ReLU6 or Linear (compile time)
 
+    /// A 1x1 convolution from `in_channels` to `out_channels`; weights zero until set_weights.
     PointwiseConv(int in_channels, int out_channels)
         : in_c_(in_channels), out_c_(out_channels),
           packed_(kernels::pointwise_packed_floats(static_cast<std::size_t>(in_channels),
                                                    static_cast<std::size_t>(out_channels))) {}
 
-    int in_channels() const noexcept { return in_c_; }
-    int out_channels() const noexcept { return out_c_; }
-    static std::string type() { return "conv1x1"; }
+    int in_channels() const noexcept { return in_c_; }   ///< Input channels.
+    int out_channels() const noexcept { return out_c_; }  ///< Output channels.
+    static std::string type() { return "conv1x1"; }  ///< Row label in complexity tables.
 
+    /// Output shape for input `in`; Error(shape) on a channel mismatch.
     Shape output_shape(Shape in, Padding) const {
         detail::check_channels("PointwiseConv", in, in_c_);
         return {in.h, in.w, out_c_};
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
 
+    /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
         rows.push_back({type(), in, out, conv_madds(out, 1, in_c_), weight_count()});
     }
 
+    /// What a loader fills: tensor names, expected OIHW shape, and set_weights as `assign`.
     WeightSlot slot(std::string weight_name, std::string bn_name) {
         return {std::move(weight_name), std::move(bn_name), {out_c_, in_c_, 1, 1}, false, false,
                 [this](std::span<const float> w, std::span<const float> b) { set_weights(w, b); }};

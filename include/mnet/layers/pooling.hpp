@@ -6,11 +6,14 @@
 
 namespace mnet {
 
+/// Global average pooling: H×W×C → 1×1×C. No weights.
 class GlobalAvgPool {
 public:
-    static std::string type() { return "avgpool"; }
+    static std::string type() { return "avgpool"; }  ///< Row label in complexity tables.
+    /// 1×1×C.
     Shape output_shape(Shape in, Padding) const noexcept { return {1, 1, in.c}; }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }
+    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< None.
+    /// Appends its row (no MAdds, no params) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), in, output_shape(in, padding), 0, 0});
     }
