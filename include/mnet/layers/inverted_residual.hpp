@@ -63,8 +63,8 @@ public:
         project_.describe(depthwise_.output_shape(expanded, padding), padding, rows);
     }
 
-    /// Weight slots in torchvision naming: `{prefix}.conv.{0.0,0.1,1.0,1.1,2,3}` with an
-    /// expansion, `{prefix}.conv.{0.0,0.1,1,2}` without.
+    /// Appends the block's weight slots (torchvision names) to `slots`. With an
+    /// expansion: `{prefix}.conv.{0.0,0.1,1.0,1.1,2,3}`; without: `{prefix}.conv.{0.0,0.1,1,2}`.
     void append_slots(const std::string& prefix, std::vector<WeightSlot>& slots) {
         const std::string conv = prefix + ".conv.";
         int i = 0;
