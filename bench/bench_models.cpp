@@ -29,6 +29,7 @@
 
 #include "cpu_info.hpp"
 #include "fma_peak.hpp"
+#include "machine_load.hpp"
 #include "mnet/mnet.hpp"
 #include "random_weights.hpp"
 
@@ -87,6 +88,7 @@ struct Live {
     std::optional<mnet::Session> session;
     std::vector<float> input;
     double madds = 0;  // per image
+    mnet_bench::OtherLoad others;  // since the config's first timed run
 };
 Live live;
 
@@ -114,6 +116,7 @@ void prepare(const Config& c) {
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
     for (float& x : live.input) x = u(rng);
     for (int i = 0; i < options.warmup; ++i) benchmark::DoNotOptimize(live.session->run(live.input).data());
+    live.others.restart();
 }
 
 void run_config(benchmark::State& state, Config c) {
@@ -134,6 +137,7 @@ void run_config(benchmark::State& state, Config c) {
     state.counters["pct_peak"] = 100.0 * gflops / (peak_gflops_per_core * c.threads);
     state.counters["images_per_s"] = c.batch / seconds;
     state.counters["peak_GFLOPs_core"] = peak_gflops_per_core;
+    state.counters["other_load_cores"] = live.others.cores();  // other processes, since this config's first run
 }
 
 double quantile(const std::vector<double>& v, double q) {

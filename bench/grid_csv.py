@@ -17,7 +17,7 @@ import sys
 COLUMNS = ["arch", "width", "resolution", "threads", "batch", "madds", "latency_ms_median",
            "latency_ms_min", "gflops", "pct_peak", "images_per_s",
            # beyond the brief's columns: noise and provenance
-           "latency_ms_p90", "runs", "cpu", "isa", "fma_peak_gflops_per_core", "loadavg_1min"]
+           "latency_ms_p90", "runs", "other_load_cores", "cpu", "isa", "fma_peak_gflops_per_core", "loadavg_1min"]
 
 NAME = re.compile(r"^(v[12])/([0-9.]+)-(\d+)/t(\d+)/b(\d+)/")
 TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -35,8 +35,10 @@ def rows_of(path):
         m = NAME.match(b["run_name"])
         if not m:
             continue
-        entry = by_name.setdefault(m.groups(), {"counters": b})
+        entry = by_name.setdefault(m.groups(), {})
         entry[b["aggregate_name"]] = b["real_time"] * TO_MS[b["time_unit"]]
+        if b["aggregate_name"] == "median":
+            entry["counters"] = b  # Google Benchmark puts user counters at the top level
         entry["runs"] = b.get("repetitions", "")
     for (arch, width, res, threads, batch), e in by_name.items():
         threads, batch = int(threads), int(batch)
@@ -48,7 +50,8 @@ def rows_of(path):
             "madds": madds, "latency_ms_median": f"{median:.4f}", "latency_ms_min": f"{e['min']:.4f}",
             "gflops": f"{gflops:.2f}", "pct_peak": f"{100.0 * gflops / (peak * threads):.1f}",
             "images_per_s": f"{batch / (median * 1e-3):.1f}", "latency_ms_p90": f"{e['p90']:.4f}",
-            "runs": e["runs"], "cpu": ctx["cpu_model"], "isa": ctx["mnet_isa"],
+            "runs": e["runs"], "other_load_cores": f'{e["counters"].get("other_load_cores", 0):.2f}',
+            "cpu": ctx["cpu_model"], "isa": ctx["mnet_isa"],
             "fma_peak_gflops_per_core": ctx["fma_peak_gflops_per_core"],
             "loadavg_1min": ctx.get("loadavg_1min", ""),
         }

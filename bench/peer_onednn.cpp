@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cpu_info.hpp"
+#include "machine_load.hpp"
 #include "mnet/mnet.hpp"
 #include "onednn_mobilenet.hpp"
 #include "random_weights.hpp"
@@ -144,6 +145,7 @@ double run_config(const char* label, mnet::Arch arch, int threads, const Options
     }
 
     float sink = 0;
+    mnet_bench::OtherLoad others;
     for (int i = 0; i < opt.warmup + opt.runs; ++i)
         for (Engine& e : engines) {
             const double ms = time_ms([&] { sink += e.run(input.data())[0]; });
@@ -160,8 +162,8 @@ double run_config(const char* label, mnet::Arch arch, int threads, const Options
         std::printf("\n");
         if (&e == &engines[1]) vs_onednn = m.median / s.median;
     }
-    std::printf("%-10s %d thr  logits agree: max |diff| / max |logit| = %.1e%s\n", label, threads, worst,
-                sink == 12345.0f ? " " : "");
+    std::printf("%-10s %d thr  logits agree: max |diff| / max |logit| = %.1e; other processes used %.2f cores%s\n", label,
+                threads, worst, others.cores(), sink == 12345.0f ? " " : "");
     std::fflush(stdout);
     return vs_onednn;
 }
