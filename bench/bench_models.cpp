@@ -178,6 +178,8 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("cpu_model", cpu.describe());
     benchmark::AddCustomContext("mnet_isa", mnet::kernels::backend_name());
     benchmark::AddCustomContext("fma_peak_gflops_per_core", peak);
+    if (const double ymm = mnet_bench::fma_peak_ymm_gflops(); ymm > 0)
+        benchmark::AddCustomContext("fma_peak_gflops_per_core_ymm", std::to_string(ymm));
     benchmark::AddCustomContext("mnet_version", MNET_VERSION_STRING);
     // Other processes on a shared machine are the main noise source: record how busy it was.
     std::ifstream loadavg("/proc/loadavg");

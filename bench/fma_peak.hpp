@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 
 #include "mnet/kernels/simd/config.hpp"
 #if MNET_SIMD_ENABLED
@@ -29,6 +30,19 @@ struct peak_vec {  // scalar build: what the reference kernels can reach
 };
 #endif
 
+/// CPU time of the calling thread: time the scheduler gave to other processes
+/// does not count, so the peak holds on a busy machine (the latencies, measured
+/// in wall time, do not get that favour).
+inline double thread_seconds() noexcept {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+#else
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#endif
+}
+
 inline float first_lane(float x) noexcept { return x; }
 template <class Batch>
 float first_lane(const Batch& b) noexcept {
@@ -38,20 +52,18 @@ float first_lane(const Batch& b) noexcept {
 }
 
 /// Seconds for `iterations` rounds of 12 dependent-per-register FMAs; `sink` keeps the result alive.
-inline double time_fma_loop(long iterations, float& sink) {
-    using V = peak_vec;
+template <class V>
+double time_fma_loop(long iterations, float& sink) {
     constexpr int accumulators = 12;
     typename V::type acc[accumulators];
     for (int i = 0; i < accumulators; ++i) acc[i] = V::broadcast(0.01f * static_cast<float>(i));
     const typename V::type x = V::broadcast(0.999f), y = V::broadcast(0.001f);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (long n = 0; n < iterations; ++n) {
+    const double t0 = thread_seconds();
+    // No compiler barrier: a "memory" clobber would keep acc[] on the stack. The FMA
+    // recurrences cannot be folded or reassociated, so this stays 12 register FMAs a round.
+    for (long n = 0; n < iterations; ++n)
         for (int i = 0; i < accumulators; ++i) acc[i] = V::fmadd(acc[i], x, y);
-#if defined(__GNUC__)
-        asm volatile("" ::: "memory");  // keep the loop a loop of FMAs (no reassociation across iterations)
-#endif
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double seconds = thread_seconds() - t0;
     for (int i = 0; i < accumulators; ++i) sink += first_lane(acc[i]);
     return seconds;
 }
@@ -61,17 +73,29 @@ inline double time_fma_loop(long iterations, float& sink) {
 /// Lanes per register of the measured ISA (1 in a scalar build).
 inline constexpr std::size_t peak_lanes = detail::peak_vec::size;
 
-/// Best-of-`trials` GFLOP/s (2 FLOP per FMA lane) of the calling thread, each trial
-/// about `seconds` long. The best, not the median: the peak is what the core can do
-/// when nothing else runs, and other processes only ever make a trial slower.
-inline double fma_peak_gflops(double seconds = 0.05, int trials = 9) {
+/// Best-of-`trials` GFLOP/s (2 FLOP per FMA lane) of the calling thread with
+/// registers of V (default: the kernels' arch), each trial about `seconds` long.
+/// The best, not the median: the peak is what the core can do when nothing else
+/// runs, and other processes only ever make a trial slower.
+template <class V = detail::peak_vec>
+double fma_peak_gflops(double seconds = 0.05, int trials = 9) {
     float sink = 0;
     long iterations = 1L << 16;
-    while (detail::time_fma_loop(iterations, sink) < seconds / 4) iterations *= 2;  // calibrate
-    const double flop = static_cast<double>(iterations) * 12.0 * static_cast<double>(peak_lanes) * 2.0;
+    while (detail::time_fma_loop<V>(iterations, sink) < seconds / 4) iterations *= 2;  // calibrate
+    const double flop = static_cast<double>(iterations) * 12.0 * static_cast<double>(V::size) * 2.0;
     double best = 0;
-    for (int t = 0; t < trials; ++t) best = std::max(best, flop / detail::time_fma_loop(iterations, sink) * 1e-9);
+    for (int t = 0; t < trials; ++t) best = std::max(best, flop / detail::time_fma_loop<V>(iterations, sink) * 1e-9);
     return sink == 12345.0f ? best + 1e-9 : best;
+}
+
+/// The same with 256-bit registers when the kernels use 512-bit ones (0 otherwise):
+/// whether zmm doubles the peak (Intel SPR) or not (AMD Zen4 splits each zmm FMA in two).
+inline double fma_peak_ymm_gflops() {
+#if MNET_SIMD_ENABLED
+    if constexpr (mnet::kernels::simd::is_avx512<mnet::kernels::simd::default_arch>)
+        return fma_peak_gflops<mnet::kernels::simd::vec<mnet::kernels::simd::ymm_arch>>();
+#endif
+    return 0;
 }
 
 }  // namespace mnet_bench

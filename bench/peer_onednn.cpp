@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cpu_info.hpp"
+#include "fma_peak.hpp"
 #include "machine_load.hpp"
 #include "mnet/mnet.hpp"
 #include "onednn_mobilenet.hpp"
@@ -205,7 +206,8 @@ int main(int argc, char** argv) {
     cpu_set_t allowed;
     sched_getaffinity(0, sizeof allowed, &allowed);
     const dnnl_version_t* v = dnnl::version();
-    std::printf("cpu: %s\n", mnet_bench::cpu_info().describe().c_str());
+    std::printf("cpu: %s, fp32 FMA peak %.1f GFLOP/s per core (mnet's ISA)\n", mnet_bench::cpu_info().describe().c_str(),
+                mnet_bench::fma_peak_gflops());
     std::printf("mnet %s kernels: %s | oneDNN %d.%d.%d: ISA %s, threading %s\n", MNET_VERSION_STRING,
                 mnet::kernels::backend_name(), v->major, v->minor, v->patch, mnet_bench::onednn_isa_name(),
                 mnet_bench::onednn_threading_name());
