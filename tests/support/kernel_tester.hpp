@@ -1,6 +1,6 @@
 // Shared pieces of the SIMD kernel testers: the archs this build can run (the
 // default arch and every narrower one down to scalar, so an AVX-512 build also
-// tests the AVX2 and SSE kernels), seeded random data, the comparison against a
+// tests the AVX2 and SSE kernels), seeded random grid data, the comparison against a
 // reference twin (|got − ref| ≤ |ref|·1e-5 + 1e-6) and guard zones that catch
 // stores past the end of an output.
 #pragma once
@@ -40,17 +40,19 @@ struct arch_chain<kernels::simd::scalar> {
 using TestArchs = typename detail::arch_chain<kernels::simd::default_arch>::type;
 #endif
 
-/// Uniform floats in [lo, hi) from a fixed seed (printed by the testers on failure).
-/// With quantum > 0 they are rounded to multiples of it: on a dyadic grid every
-/// partial sum of a long dot product is exact, so results no longer depend on
-/// whether a multiply-add was fused (the compiler decides that for the reference
-/// too) and must agree bit for bit, while an indexing error still shows.
+/// Uniform floats in [lo, hi) from a fixed seed (printed by the testers on failure),
+/// rounded to multiples of `quantum` (1/64 unless a tester says otherwise). On such a
+/// dyadic grid every product and partial sum of the kernels' dot products is exact in
+/// float, so the SIMD result must equal the reference whatever the compiler decides
+/// about fusing multiply-adds in either (it fuses the reference at -O3 but not at -O0,
+/// and long sums that cancel to ~0 would otherwise differ by more than the 1e-6 floor),
+/// while a wrong index, tail or border still shows as a plain mismatch.
 inline std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f,
-                                        float quantum = 0.0f) {
+                                        float quantum = 1.0f / 64) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> dist(lo, hi);
     std::vector<float> v(n);
-    for (float& x : v) x = quantum > 0 ? std::round(dist(rng) / quantum) * quantum : dist(rng);
+    for (float& x : v) x = std::round(dist(rng) / quantum) * quantum;
     return v;
 }
 

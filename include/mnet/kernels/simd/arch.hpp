@@ -21,6 +21,14 @@
 #include <immintrin.h>
 #endif
 
+/// For lambdas that hold register tiles by reference: if one stays out of line, its
+/// captures (the tap or accumulator arrays) are forced to the stack.
+#if defined(__GNUC__)
+#define MNET_SIMD_INLINE __attribute__((always_inline))
+#else
+#define MNET_SIMD_INLINE
+#endif
+
 namespace mnet::kernels::simd {
 
 /// The arch the layers instantiate: the best one the compiler flags allow.
@@ -164,8 +172,8 @@ inline constexpr bool is_avx512 =
 /// Calls f(std::integral_constant<int, I>{}) for I = 0 … N-1, fully unrolled, so
 /// accumulator arrays indexed by I stay in registers.
 template <int N, class F>
-inline void unroll(F&& f) {
-    [&]<int... I>(std::integer_sequence<int, I...>) {
+MNET_SIMD_INLINE inline void unroll(F&& f) {
+    [&]<int... I>(std::integer_sequence<int, I...>) MNET_SIMD_INLINE {
         (f(std::integral_constant<int, I>{}), ...);
     }(std::make_integer_sequence<int, N>{});
 }

@@ -60,14 +60,14 @@ inline void dwconv3x3_channels(const ConvGeometry& g, const DwRow& r, const floa
             w[t] = r.valid[t / 3] ? V::load_aligned(packed + (1 + t) * prow + c) : V::zero();
         });
         const B bias = V::load_aligned(packed + c);
-        const auto store = [&](int ox, B acc) {
+        const auto store = [&](int ox, B acc) MNET_SIMD_INLINE {
             const std::size_t o = static_cast<std::size_t>(ox) * C + c;
             acc = V::clamp(acc, lo, hi);
             if (r.residual) acc = acc + V::load(r.residual + o);
             V::store(r.out + o, acc);
         };
         // Edge pixel: taps clipped to the image columns (same order as the reference).
-        const auto edge = [&](int ox) {
+        const auto edge = [&](int ox) MNET_SIMD_INLINE {
             const int ix0 = ox * S - g.pad_left;
             B acc = bias;
             unroll<3>([&](auto ky) {
@@ -80,7 +80,7 @@ inline void dwconv3x3_channels(const ConvGeometry& g, const DwRow& r, const floa
             store(ox, acc);
         };
         // N interior pixels from ox: each of the (N-1)·S+3 columns is loaded once per row.
-        const auto interior = [&]<int N>(std::integral_constant<int, N>, int ox) {
+        const auto interior = [&]<int N>(std::integral_constant<int, N>, int ox) MNET_SIMD_INLINE {
             constexpr int NC = (N - 1) * S + 3;
             const std::size_t base = static_cast<std::size_t>(ox * S - g.pad_left) * C + c;
             B acc[N];

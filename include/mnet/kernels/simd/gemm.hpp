@@ -59,35 +59,36 @@ inline void store_row(const typename vec<Arch>::type (&acc)[NRV], float* out, co
     });
 }
 
-/// One MR×NR tile over the full K of one panel. Rows past `mr` alias row mr-1
-/// (computed, never stored), so the M tail needs no second kernel.
-template <class Arch, int MR, int NRV>
+/// One MR×(NV registers) tile over the full K of one panel NR floats wide (NV
+/// registers cover it, or its first columns on a narrow last panel). Rows past `mr`
+/// alias row mr-1 (computed, never stored), so the M tail needs no second kernel.
+template <class Arch, int MR, int NV, std::size_t NR>
 inline void gemm_tile(std::size_t mr, std::size_t k, const float* a, std::size_t lda, const float* panel, float* c,
                       std::size_t ldc, const float* residual, std::size_t cols, const typename vec<Arch>::type& lo,
                       const typename vec<Arch>::type& hi) noexcept {
     using V = vec<Arch>;
     using B = typename V::type;
     constexpr std::size_t L = V::size;
-    constexpr std::size_t NR = NRV * L;
+    static_assert(NV * L <= NR, "tile wider than its panel");
     const float* rows[MR];
     unroll<MR>([&](auto i) { rows[i] = a + std::min<std::size_t>(i, mr - 1) * lda; });
-    B acc[MR][NRV];
-    unroll<NRV>([&](auto v) {
+    B acc[MR][NV];
+    unroll<NV>([&](auto v) {
         const B b = V::load_aligned(panel + v * L);
         unroll<MR>([&](auto i) { acc[i][v] = b; });
     });
     const float* w = panel + NR;
     for (std::size_t kk = 0; kk < k; ++kk, w += NR) {
-        B b[NRV];
-        unroll<NRV>([&](auto v) { b[v] = V::load_aligned(w + v * L); });
+        B b[NV];
+        unroll<NV>([&](auto v) { b[v] = V::load_aligned(w + v * L); });
         unroll<MR>([&](auto i) {
             const B x = V::broadcast(rows[i][kk]);
-            unroll<NRV>([&](auto v) { acc[i][v] = V::fmadd(x, b[v], acc[i][v]); });
+            unroll<NV>([&](auto v) { acc[i][v] = V::fmadd(x, b[v], acc[i][v]); });
         });
     }
     unroll<MR>([&](auto i) {
         if (static_cast<std::size_t>(i) < mr)
-            store_row<Arch, NRV>(acc[i], c + i * ldc, residual ? residual + i * ldc : nullptr, cols, lo, hi);
+            store_row<Arch, NV>(acc[i], c + i * ldc, residual ? residual + i * ldc : nullptr, cols, lo, hi);
     });
 }
 
@@ -114,10 +115,19 @@ void gemm(std::size_t /*m*/, std::size_t k, std::size_t n, const float* a, const
         for (std::size_t m0 = m_begin; m0 < m_end; m0 += MR) {
             const std::size_t mr = std::min<std::size_t>(MR, m_end - m0);
             for (std::size_t p = pb; p < pe; ++p) {
-                const std::size_t n0 = p * NR;
+                const std::size_t n0 = p * NR, cols = std::min(NR, n - n0);
                 const float* residual = ep.residual ? ep.residual + m0 * n + n0 : nullptr;
-                detail::gemm_tile<Arch, MR, NRV>(mr, k, a + m0 * k, k, packed + p * panel_floats, c + m0 * n + n0, n,
-                                                 residual, std::min(NR, n - n0), lo, hi);
+                const float* panel = packed + p * panel_floats;
+                // A last panel that one register fewer covers (Cout = 16 under 32-wide
+                // panels) skips the FMAs on its zero padding.
+                if constexpr (NRV > 1)
+                    if (cols <= (NRV - 1) * V::size) {
+                        detail::gemm_tile<Arch, MR, NRV - 1, NR>(mr, k, a + m0 * k, k, panel, c + m0 * n + n0, n,
+                                                                 residual, cols, lo, hi);
+                        continue;
+                    }
+                detail::gemm_tile<Arch, MR, NRV, NR>(mr, k, a + m0 * k, k, panel, c + m0 * n + n0, n, residual, cols,
+                                                     lo, hi);
             }
         }
     }
