@@ -84,7 +84,7 @@ TEST_CASE("PointwiseConv: matrix product, bias, ReLU6 and residual", "[layer][po
     pw.forward(in.data(), {1, 2, 2}, out.data(), nullptr, Padding::tf_same);
     CHECK(out == std::vector<float>{3.5f, 6.5f, 0.5f, 1.5f});
     const std::vector<float> residual{10, 20, 30, 40};
-    pw.forward(in.data(), {1, 2, 2}, out.data(), nullptr, Padding::tf_same, residual.data());
+    pw.forward(in.data(), {1, 2, 2}, out.data(), nullptr, Padding::tf_same, {}, residual.data());
     CHECK(out == std::vector<float>{13.5f, 26.5f, 30.5f, 41.5f});
 
     PointwiseConv<ReLU6> relu(2, 2);

@@ -15,7 +15,9 @@ TEST_CASE("reference: v2_1.0_224_float logits from stored inputs", "[reference][
     CHECK(model.info().arch == Arch::mobilenet_v2);
     CHECK(model.info().padding == Padding::tf_same);
     CHECK(model.num_classes() == 1001);
-    Session session(model);
+    const int threads = GENERATE(1, 2);
+    CAPTURE(threads);
+    Session session(model, {.threads = threads});
     float worst = 0;
     for (const std::string& image : test::reference_images()) {
         CAPTURE(image);

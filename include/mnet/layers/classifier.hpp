@@ -8,6 +8,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer_info.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -50,8 +51,12 @@ public:
                          packed_.data());
     }
 
-    void forward(const float* in, Shape, float* out, float* /*scratch*/, Padding) const {
-        kernels::fully_connected(static_cast<std::size_t>(k_), static_cast<std::size_t>(n_), in, packed_.data(), out);
+    /// Output panels are split across the pool's threads (both cores stream half the weights).
+    void forward(const float* in, Shape, float* out, float* /*scratch*/, Padding, Parallel par = {}) const {
+        const std::size_t k = static_cast<std::size_t>(k_), n = static_cast<std::size_t>(n_);
+        par.split(kernels::fc_panels(n), [&](std::size_t p0, std::size_t p1) {
+            kernels::fully_connected(k, n, in, packed_.data(), out, p0, p1);
+        });
     }
 
 private:

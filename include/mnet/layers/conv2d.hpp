@@ -11,6 +11,7 @@
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -63,9 +64,13 @@ public:
                            weight_oihw.data(), bias.data(), packed_.data());
     }
 
-    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding) const {
-        kernels::conv(kernels::ConvGeometry::make(in_shape, out_c_, K, stride, padding), in, packed_.data(), out,
-                      {Act::min, Act::max});
+    /// Output rows are split across the pool's threads.
+    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding,
+                 Parallel par = {}) const {
+        const kernels::ConvGeometry g = kernels::ConvGeometry::make(in_shape, out_c_, K, stride, padding);
+        par.split(static_cast<std::size_t>(g.out_h), [&](std::size_t y0, std::size_t y1) {
+            kernels::conv(g, in, packed_.data(), out, {Act::min, Act::max}, static_cast<int>(y0), static_cast<int>(y1));
+        });
     }
 
 private:

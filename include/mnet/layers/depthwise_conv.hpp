@@ -11,6 +11,7 @@
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -58,9 +59,14 @@ public:
         kernels::depthwise_pack(K, stride, static_cast<std::size_t>(c_), weight_c1kk.data(), bias.data(), packed_.data());
     }
 
-    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding) const {
-        kernels::depthwise<K, stride>(kernels::ConvGeometry::make(in_shape, c_, K, stride, padding), in, packed_.data(),
-                                      out, {Act::min, Act::max});
+    /// Output rows are split across the pool's threads.
+    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding,
+                 Parallel par = {}) const {
+        const kernels::ConvGeometry g = kernels::ConvGeometry::make(in_shape, c_, K, stride, padding);
+        par.split(static_cast<std::size_t>(g.out_h), [&](std::size_t y0, std::size_t y1) {
+            kernels::depthwise<K, stride>(g, in, packed_.data(), out, {Act::min, Act::max}, static_cast<int>(y0),
+                                          static_cast<int>(y1));
+        });
     }
 
 private:

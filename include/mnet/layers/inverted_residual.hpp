@@ -79,18 +79,19 @@ public:
 
     /// Runs the block on one image: `scratch` holds scratch_floats() floats for the
     /// expanded and depthwise tensors; `out` must not overlap `in`.
-    void forward(const float* in, Shape in_shape, float* out, float* scratch, Padding padding) const {
+    void forward(const float* in, Shape in_shape, float* out, float* scratch, Padding padding,
+                 Parallel par = {}) const {
         const Shape expanded{in_shape.h, in_shape.w, hidden_};
         const float* dw_in = in;
         float* dw_out = scratch;
         if (expand_) {
-            expand_->forward(in, in_shape, scratch, nullptr, padding);
+            expand_->forward(in, in_shape, scratch, nullptr, padding, par);
             dw_in = scratch;
             dw_out = scratch + align_floats(expanded.size());
         }
-        depthwise_.forward(dw_in, expanded, dw_out, nullptr, padding);
+        depthwise_.forward(dw_in, expanded, dw_out, nullptr, padding, par);
         const Shape dw_shape = kernels::ConvGeometry::make(expanded, hidden_, 3, stride, padding).out_shape();
-        project_.forward(dw_out, dw_shape, out, nullptr, padding, has_residual() ? in : nullptr);
+        project_.forward(dw_out, dw_shape, out, nullptr, padding, par, has_residual() ? in : nullptr);
     }
 
     /// The expand conv (empty when the ratio is 1).

@@ -11,6 +11,7 @@
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -60,12 +61,24 @@ public:
                                 bias.data(), packed_.data());
     }
 
-    /// out = act(in · W + b) (+ residual, added after the activation).
-    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding,
+    /// out = act(in · W + b) (+ residual, added after the activation). Large layers split
+    /// their rows across the pool's threads, small ones (≤ 196 pixels, PERF-NOTES §6) their
+    /// output panels, which also halves each core's share of the weights.
+    void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding, Parallel par = {},
                  const float* residual = nullptr) const {
-        const std::size_t pixels = static_cast<std::size_t>(in_shape.h) * in_shape.w;
-        kernels::pointwise(pixels, static_cast<std::size_t>(in_c_), static_cast<std::size_t>(out_c_), in,
-                           packed_.data(), out, {Act::min, Act::max, residual});
+        const std::size_t m = static_cast<std::size_t>(in_shape.h) * static_cast<std::size_t>(in_shape.w);
+        const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
+        const std::size_t panels = kernels::pointwise_panels(n), mr = kernels::pointwise_mr();
+        const kernels::Epilogue ep{Act::min, Act::max, residual};
+        if (m > 196 || panels < static_cast<std::size_t>(par.threads())) {
+            par.split((m + mr - 1) / mr, [&](std::size_t b0, std::size_t b1) {
+                kernels::pointwise(m, k, n, in, packed_.data(), out, ep, b0 * mr, std::min(m, b1 * mr), 0, panels);
+            });
+        } else {
+            par.split(panels, [&](std::size_t p0, std::size_t p1) {
+                kernels::pointwise(m, k, n, in, packed_.data(), out, ep, 0, m, p0, p1);
+            });
+        }
     }
 
 private:

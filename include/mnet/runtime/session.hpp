@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <variant>
 
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/models/model.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -27,9 +29,9 @@ struct SessionOptions {
 class Session {
 public:
     /// Plans the arena for `model`; throws Error(argument) on threads or max_batch < 1.
-    explicit Session(Model model, SessionOptions options = {}) : model_(std::move(model)), options_(options) {
-        require(options_.threads >= 1, ErrorKind::argument,
-                "Session: threads must be >= 1, got " + std::to_string(options_.threads));
+    explicit Session(Model model, SessionOptions options = {})
+        : model_(std::move(model)), options_(options) {
+        if (checked_threads(options_.threads) > 1) pool_ = std::make_unique<ThreadPool>(options_.threads);
         require(options_.max_batch >= 1, ErrorKind::argument,
                 "Session: max_batch must be >= 1, got " + std::to_string(options_.max_batch));
         const Graph& graph = model_.graph();
@@ -75,17 +77,25 @@ private:
         float* pong = ping + activation_floats_;
         float* scratch = pong + activation_floats_;
         const float* in = input;
+        const Parallel par{pool_.get()};
         const std::size_t last = graph.nodes().size() - 1;
         for (std::size_t i = 0; i <= last; ++i) {
             float* out = i == last ? logits : (in == ping ? pong : ping);
-            std::visit([&](const auto& l) { l.forward(in, graph.shape_before(i), out, scratch, graph.padding()); },
+            std::visit([&](const auto& l) { l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par); },
                        graph.nodes()[i].layer);
             in = out;
         }
     }
 
+    static int checked_threads(int threads) {
+        require(threads >= 1 && threads <= 256, ErrorKind::argument,
+                "Session: threads must be in [1, 256], got " + std::to_string(threads));
+        return threads;
+    }
+
     Model model_;
     SessionOptions options_;
+    std::unique_ptr<ThreadPool> pool_;  // none for threads = 1: run inline, no synchronisation
     std::size_t activation_floats_ = 0;
     std::size_t scratch_floats_ = 0;
     std::size_t logits_floats_ = 0;

@@ -107,4 +107,22 @@ private:
     std::size_t n_ = 0;
 };
 
+/// What a layer's forward gets to split its work: the session's pool, or none
+/// (run inline). Layers choose the split (rows, columns); any split gives the
+/// same bits.
+struct Parallel {
+    ThreadPool* pool = nullptr;
+
+    int threads() const noexcept { return pool ? pool->size() : 1; }
+
+    /// fn(begin, end) over a split of [0, n), inline when there is no pool.
+    template <class F>
+    void split(std::size_t n, F&& fn) const {
+        if (pool)
+            pool->parallel_for(n, fn);
+        else if (n)
+            fn(std::size_t{0}, n);
+    }
+};
+
 }  // namespace mnet

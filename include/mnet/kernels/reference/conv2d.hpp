@@ -9,9 +9,11 @@
 
 namespace mnet::kernels::reference {
 
+/// Output rows [y_begin, y_end) (y_end < 0: to the last row).
 inline void conv2d(const ConvGeometry& g, const float* in, const float* weight_ohwi, const float* bias,
-                   float* out, const Epilogue& ep) noexcept {
-    for (int oy = 0; oy < g.out_h; ++oy) {
+                   float* out, const Epilogue& ep, int y_begin = 0, int y_end = -1) noexcept {
+    if (y_end < 0) y_end = g.out_h;
+    for (int oy = y_begin; oy < y_end; ++oy) {
         for (int ox = 0; ox < g.out_w; ++ox) {
             float* dst = out + (static_cast<long>(oy) * g.out_w + ox) * g.out_c;
             for (int oc = 0; oc < g.out_c; ++oc) {

@@ -8,10 +8,12 @@
 
 namespace mnet::kernels::reference {
 
+/// Output rows [y_begin, y_end) (y_end < 0: to the last row).
 inline void dwconv(const ConvGeometry& g, const float* in, const float* weight_hwc, const float* bias,
-                   float* out, const Epilogue& ep) noexcept {
+                   float* out, const Epilogue& ep, int y_begin = 0, int y_end = -1) noexcept {
     const int c_count = g.in_c;
-    for (int oy = 0; oy < g.out_h; ++oy) {
+    if (y_end < 0) y_end = g.out_h;
+    for (int oy = y_begin; oy < y_end; ++oy) {
         for (int ox = 0; ox < g.out_w; ++ox) {
             const long out_offset = (static_cast<long>(oy) * g.out_w + ox) * c_count;
             for (int c = 0; c < c_count; ++c) {

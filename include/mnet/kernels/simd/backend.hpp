@@ -61,15 +61,44 @@ inline void pointwise_pack(std::size_t k, std::size_t n, const float* weight_nk,
 #endif
 }
 
+/// Work units of a pointwise layer: rows come in blocks of `pointwise_mr()`, columns in
+/// `pointwise_panels(n)` panels; any split of either gives bit-identical results.
+constexpr std::size_t pointwise_mr() noexcept {
+#if MNET_SIMD_ENABLED
+    return static_cast<std::size_t>(pointwise_tile::mr);
+#else
+    return 1;
+#endif
+}
+inline std::size_t pointwise_panels(std::size_t n) noexcept {
+#if MNET_SIMD_ENABLED
+    return simd::gemm_panels(n, pointwise_tile::nr);
+#else
+    (void)n;
+    return 1;  // the reference kernel always computes whole rows
+#endif
+}
+
+/// Rows [m_begin, m_end) × panels [p_begin, p_end) of C[m×n] = epilogue(A[m×k]·W + bias).
+inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* a, const float* packed, float* c,
+                      const Epilogue& ep, std::size_t m_begin, std::size_t m_end, std::size_t p_begin,
+                      std::size_t p_end) noexcept {
+#if MNET_SIMD_ENABLED
+    simd::gemm<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(m, k, n, a, packed, c, ep, m_begin, m_end,
+                                                                            p_begin, p_end);
+#else
+    (void)m;
+    if (p_begin >= p_end) return;
+    Epilogue rows = ep;
+    if (rows.residual) rows.residual += m_begin * n;
+    reference::gemm(m_end - m_begin, k, n, a + m_begin * k, packed, packed + k * n, c + m_begin * n, rows);
+#endif
+}
+
 /// C[m×n] = epilogue(A[m×k]·W + bias), all rows.
 inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* a, const float* packed, float* c,
                       const Epilogue& ep) noexcept {
-#if MNET_SIMD_ENABLED
-    simd::gemm<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(
-        m, k, n, a, packed, c, ep, 0, m, 0, simd::gemm_panels(n, pointwise_tile::nr));
-#else
-    reference::gemm(m, k, n, a, packed, packed + k * n, c, ep);
-#endif
+    pointwise(m, k, n, a, packed, c, ep, 0, m, 0, pointwise_panels(n));
 }
 
 // ---- Depthwise k×k. Weights arrive [C][1][k][k]. ------------------------------------
@@ -95,17 +124,24 @@ inline void depthwise_pack(int kernel, int stride, std::size_t c, const float* w
     std::copy(bias, bias + c, packed + taps * c);
 }
 
-/// All output rows of a depthwise convolution (kernel and stride from g).
+/// Output rows [y_begin, y_end) of a depthwise convolution (kernel and stride from g).
 template <int K, int S>
-void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
+               int y_begin, int y_end) noexcept {
 #if MNET_SIMD_ENABLED
     if constexpr (depthwise_has_simd(K, S)) {
-        simd::dwconv3x3<simd::default_arch, S>(g, in, packed, out, ep, 0, g.out_h);
+        simd::dwconv3x3<simd::default_arch, S>(g, in, packed, out, ep, y_begin, y_end);
         return;
     }
 #endif
     const std::size_t taps = static_cast<std::size_t>(K * K) * static_cast<std::size_t>(g.in_c);
-    reference::dwconv(g, in, packed, packed + taps, out, ep);
+    reference::dwconv(g, in, packed, packed + taps, out, ep, y_begin, y_end);
+}
+
+/// All output rows of a depthwise convolution.
+template <int K, int S>
+void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+    depthwise<K, S>(g, in, packed, out, ep, 0, g.out_h);
 }
 
 // ---- Dense k×k convolution (the stem). Weights arrive OIHW. -------------------------
@@ -140,15 +176,21 @@ inline void conv_pack(int kernel, int stride, std::size_t in_c, std::size_t out_
     std::copy(bias, bias + out_c, packed + k * out_c);
 }
 
-/// All output rows of a dense convolution (kernel and stride from g).
-inline void conv(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+/// Output rows [y_begin, y_end) of a dense convolution (kernel and stride from g).
+inline void conv(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
+                 int y_begin, int y_end) noexcept {
 #if MNET_SIMD_ENABLED
     if (conv_has_simd(g.kernel, g.stride, g.in_c))
-        return simd::conv3x3s2_c3<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(g, in, packed, out, ep, 0,
-                                                                                              g.out_h);
+        return simd::conv3x3s2_c3<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(g, in, packed, out, ep,
+                                                                                              y_begin, y_end);
 #endif
     const std::size_t k = static_cast<std::size_t>(g.kernel * g.kernel) * static_cast<std::size_t>(g.in_c);
-    reference::conv2d(g, in, packed, packed + k * static_cast<std::size_t>(g.out_c), out, ep);
+    reference::conv2d(g, in, packed, packed + k * static_cast<std::size_t>(g.out_c), out, ep, y_begin, y_end);
+}
+
+/// All output rows of a dense convolution.
+inline void conv(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
+    conv(g, in, packed, out, ep, 0, g.out_h);
 }
 
 // ---- Head: global average pool and the fully connected layer ([N][K] weights). ------
@@ -177,12 +219,27 @@ inline void fc_pack(std::size_t k, std::size_t n, const float* weight_nk, const 
 #endif
 }
 
-inline void fully_connected(std::size_t k, std::size_t n, const float* in, const float* packed, float* out) noexcept {
+/// Work units of the FC layer (output panels; single outputs in the scalar build).
+inline std::size_t fc_panels(std::size_t n) noexcept {
 #if MNET_SIMD_ENABLED
-    simd::fully_connected<simd::default_arch>(k, n, in, packed, out, 0, simd::gemm_panels(n, simd::fc_nr<simd::default_arch>));
+    return simd::gemm_panels(n, simd::fc_nr<simd::default_arch>);
 #else
-    reference::fully_connected(k, n, in, packed, packed + n * k, out);
+    return n;
 #endif
+}
+
+/// Output panels [p_begin, p_end) of out[N] = W·in + bias.
+inline void fully_connected(std::size_t k, std::size_t n, const float* in, const float* packed, float* out,
+                            std::size_t p_begin, std::size_t p_end) noexcept {
+#if MNET_SIMD_ENABLED
+    simd::fully_connected<simd::default_arch>(k, n, in, packed, out, p_begin, p_end);
+#else
+    reference::fully_connected(k, p_end - p_begin, in, packed + p_begin * k, packed + n * k + p_begin, out + p_begin);
+#endif
+}
+
+inline void fully_connected(std::size_t k, std::size_t n, const float* in, const float* packed, float* out) noexcept {
+    fully_connected(k, n, in, packed, out, 0, fc_panels(n));
 }
 
 }  // namespace mnet::kernels
