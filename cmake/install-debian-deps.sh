@@ -12,6 +12,9 @@ packages=(
   libstb-dev                      # stb_image, compiled in Debian's libstb
   catch2                          # tests (Catch2 v2)
   libbenchmark-dev                # benchmarks
+  clang clang-tidy                # CI: the clang -Werror build, clang-tidy (.ci/warnings.sh)
+  doxygen                         # CI: API reference, no undocumented symbol (cmake/run-doxygen.sh)
+  time                            # CI: /usr/bin/time -v for cmake/measure-compile-time.sh
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
