@@ -111,8 +111,9 @@ private:
 /// (run inline). Layers choose the split (rows, columns); any split gives the
 /// same bits.
 struct Parallel {
-    ThreadPool* pool = nullptr;
+    ThreadPool* pool = nullptr;  ///< nullptr: run inline
 
+    /// Threads a split uses (1 without a pool).
     int threads() const noexcept { return pool ? pool->size() : 1; }
 
     /// fn(begin, end) over a split of [0, n), inline when there is no pool.
