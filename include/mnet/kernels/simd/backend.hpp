@@ -109,6 +109,8 @@ constexpr bool depthwise_has_simd(int kernel, int stride) noexcept {
 inline std::size_t depthwise_packed_floats(int kernel, int stride, std::size_t c) noexcept {
 #if MNET_SIMD_ENABLED
     if (depthwise_has_simd(kernel, stride)) return simd::dwconv3x3_packed_floats(c);
+#else
+    (void)stride;
 #endif
     return static_cast<std::size_t>(kernel * kernel) * c + c;  // HWC taps, then the bias
 }
@@ -117,6 +119,8 @@ inline void depthwise_pack(int kernel, int stride, std::size_t c, const float* w
                            float* packed) {
 #if MNET_SIMD_ENABLED
     if (depthwise_has_simd(kernel, stride)) return simd::dwconv3x3_pack(c, weight_ckk, bias, packed);
+#else
+    (void)stride;
 #endif
     const std::size_t taps = static_cast<std::size_t>(kernel) * static_cast<std::size_t>(kernel);
     for (std::size_t ch = 0; ch < c; ++ch)
