@@ -14,26 +14,13 @@
 #include "io/test_tflite_builder.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
+#include "support/errors.hpp"
 
 using namespace mnet;
 using Catch::Contains;
+using test::require_error;
 
 namespace {
-
-/// Runs `load`, which must throw Error of `kind` whose message contains every part.
-template <class F>
-void require_error(F&& load, ErrorKind kind, std::initializer_list<std::string> parts) {
-    try {
-        load();
-    } catch (const Error& e) {
-        const std::string message = e.what();
-        INFO("message: " << message);
-        CHECK(to_string(e.kind()) == std::string(to_string(kind)));
-        for (const std::string& p : parts) CHECK_THAT(message, Contains(p));
-        return;
-    }
-    FAIL("expected mnet::Error(" << to_string(kind) << ")");
-}
 
 Model load_synthetic(const test::SyntheticOptions& opt) {
     return io::load_tflite_memory(test::make_synthetic_v1(opt).bytes, "synthetic.tflite");

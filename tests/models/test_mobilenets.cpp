@@ -83,3 +83,22 @@ TEST_CASE("Graphs reject invalid configurations", "[model]") {
     CHECK_THROWS_AS(MobileNetV2::build({0.0f, 224, 1001, Padding::tf_same}), Error);
     CHECK_THROWS_AS(MobileNetV1::build({1.0f, 0, 1001, Padding::tf_same}), Error);
 }
+
+TEST_CASE("weight_count equals the weights of the graph's slots, without building it", "[model][weight_count]") {
+    // Loaders refuse a graph needing more values than a file holds before allocating it,
+    // so this count must be exact for every configuration, not an estimate.
+    for (Arch arch : {Arch::mobilenet_v1, Arch::mobilenet_v2})
+        for (float width : {0.05f, 0.25f, 0.35f, 0.5f, 0.75f, 1.0f, 1.3f, 1.4f, 2.0f})
+            for (int classes : {1, 10, 1001}) {
+                ModelInfo info;
+                info.arch = arch;
+                info.width = width;
+                info.num_classes = classes;
+                info.resolution = 32;
+                CAPTURE(to_string(arch), width, classes);
+                Graph graph = build_graph(info);
+                std::uint64_t slots = 0;
+                for (const WeightSlot& slot : graph.weight_slots()) slots += slot.weight_count();
+                CHECK(weight_count(info) == slots);
+            }
+}

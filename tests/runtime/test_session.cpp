@@ -1,50 +1,9 @@
 // Session: batch runs, input checks, and no heap allocation inside run().
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "mnet/mnet.hpp"
+#include "support/counting_allocator.hpp"
 #include "support/random_model.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-// Counting replacements of the global allocation functions (the whole test binary
-// uses them; only the difference around run() is asserted).
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size ? size : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
-// GCC 12 inlines these into `delete` expressions and then reports free() on memory
-// from "operator new" (-Wmismatched-new-delete), not seeing that the replacement
-// operator new above allocates with malloc/aligned_alloc: a false positive.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 using namespace mnet;
 
@@ -58,12 +17,12 @@ TEST_CASE("Session: run() performs no heap allocation", "[runtime][session][allo
     Session session(model, {.threads = threads, .max_batch = 2});
     const auto input = test::random_input(2 * session.input_size());
     session.run(input);  // warm-up: nothing may be allocated lazily either, but count from here
-    const long before = g_allocations.load();
+    const long before = test::alloc::count();
     for (int i = 0; i < 3; ++i) {
         session.run(input);
         session.run(std::span<const float>(input).first(session.input_size()));
     }
-    CHECK(g_allocations.load() - before == 0);
+    CHECK(test::alloc::count() - before == 0);
 }
 
 TEST_CASE("Session: a batch gives the same logits as single images", "[runtime][session]") {

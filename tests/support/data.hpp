@@ -1,5 +1,6 @@
-// Where the tests find ../shared (weights, images, reference outputs):
-// $MNET_DATA_DIR if set, else the folder CMake was configured with.
+// Where the tests find their data: ../shared (weights, images, reference outputs)
+// from $MNET_DATA_DIR if set, else the folder CMake was configured with; and the
+// small inputs kept in the repository under tests/data/.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,13 @@ inline std::string data_file(const std::string& relative) {
     if (!std::filesystem::exists(path))
         FAIL("test data missing: " << path.string()
                                    << " (set MNET_DATA_DIR to the folder holding weights/, images/, reference/)");
+    return path.string();
+}
+
+/// A small input kept in the repository, tests/data/<relative> (e.g. fuzz regressions).
+inline std::string test_input(const std::string& relative) {
+    const std::filesystem::path path = std::filesystem::path(MNET_TEST_INPUTS_DIR) / relative;
+    if (!std::filesystem::exists(path)) FAIL("test input missing: " << path.string());
     return path.string();
 }
 

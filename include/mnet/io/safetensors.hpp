@@ -67,16 +67,31 @@ inline std::size_t dtype_size(const std::string& dtype) noexcept {
     return 0;
 }
 
-/// A safetensors file read into memory and validated (see the rules at the top of
-/// this header) before any tensor is handed out.
+/// A safetensors file, validated (see the rules at the top of this header) before
+/// any tensor is handed out: opened by path (tensors read on demand) or in memory.
 class SafetensorsFile {
 public:
-    /// Reads and validates `path`.
-    explicit SafetensorsFile(std::string path) : path_(std::move(path)), bytes_(read_file(path_)) { parse(); }
+    /// Opens and validates `path`. Only the length field and the header are read now;
+    /// each tensor is read from the file when asked for, so the file is never held in
+    /// memory whole (a load's peak is the model plus one tensor, tests/io/test_load_memory.cpp).
+    explicit SafetensorsFile(std::string path) : path_(std::move(path)) {
+        std::uint64_t size = 0;
+        file_ = open_file(path_, size);
+        std::uint8_t length_field[8] = {};
+        if (size >= 8) read_exact(length_field, 8, "the header length");
+        const std::uint64_t header_len = header_length(size, length_field);
+        std::string header(static_cast<std::size_t>(header_len), '\0');
+        read_exact(header.data(), header.size(), "the header");
+        data_offset_ = 8 + header_len;
+        parse(header.data(), header.size(), size - data_offset_);
+    }
 
     /// Validates an in-memory file; `name` is used in error messages.
     SafetensorsFile(std::string name, std::vector<std::uint8_t> bytes) : path_(std::move(name)), bytes_(std::move(bytes)) {
-        parse();
+        const std::uint64_t header_len = header_length(bytes_.size(), bytes_.data());
+        data_ = bytes_.data() + 8 + header_len;
+        parse(reinterpret_cast<const char*>(bytes_.data() + 8), static_cast<std::size_t>(header_len),
+              bytes_.size() - 8 - static_cast<std::size_t>(header_len));
     }
 
     const std::string& path() const noexcept { return path_; }  ///< Path or label, as in messages.
@@ -95,16 +110,27 @@ public:
     }
 
     /// The tensor converted to float32 (from F32, F64, F16 or BF16); NaN/Inf rejected.
+    /// Reads from the file for a file opened by path: one reader at a time.
     std::vector<float> read_floats(const std::string& name) const {
         const TensorEntry& e = entry(name);
-        const std::uint8_t* src = data_ + e.begin;
+        if (e.dtype != "F32" && e.dtype != "F64" && e.dtype != "F16" && e.dtype != "BF16")
+            throw Error(ErrorKind::shape, path_ + ": tensor '" + name + "': expected dtype F32 (or F16/BF16/F64), found " + e.dtype);
         std::vector<float> out(e.numel());
-        if (e.dtype == "F32") {
-            std::memcpy(out.data(), src, e.bytes);
-        } else if (e.dtype == "F64") {
+        if (e.dtype == "F32") {  // straight into the result: no second copy of the tensor
+            const std::uint8_t* src = tensor_bytes(e, name, reinterpret_cast<std::uint8_t*>(out.data()));
+            if (src != reinterpret_cast<const std::uint8_t*>(out.data()) && e.bytes) std::memcpy(out.data(), src, e.bytes);
+            check_finite(name, out);
+            return out;
+        }
+        std::vector<std::uint8_t> buffer(file_.is_open() ? e.bytes : 0);
+        const std::uint8_t* src = tensor_bytes(e, name, buffer.data());
+        if (e.dtype == "F64") {
             for (std::size_t i = 0; i < out.size(); ++i) {
                 double v;
                 std::memcpy(&v, src + 8 * i, 8);
+                // a double beyond float's range has no float value (the cast would be undefined)
+                if (!(std::fabs(v) <= std::numeric_limits<float>::max()))
+                    fail("tensor '" + name + "': non-finite or out-of-float-range value at index " + std::to_string(i));
                 out[i] = static_cast<float>(v);
             }
         } else if (e.dtype == "F16" || e.dtype == "BF16") {
@@ -113,16 +139,43 @@ public:
                 std::memcpy(&h, src + 2 * i, 2);
                 out[i] = e.dtype == "F16" ? half_to_float(h) : std::bit_cast<float>(std::uint32_t{h} << 16);
             }
-        } else {
-            throw Error(ErrorKind::shape, path_ + ": tensor '" + name + "': expected dtype F32 (or F16/BF16/F64), found " + e.dtype);
         }
-        for (std::size_t i = 0; i < out.size(); ++i)
-            require(std::isfinite(out[i]), ErrorKind::format,
-                    path_ + ": tensor '" + name + "': non-finite value at index " + std::to_string(i));
+        check_finite(name, out);
         return out;
     }
 
 private:
+    void check_finite(const std::string& name, const std::vector<float>& values) const {
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (!std::isfinite(values[i]))  // the message is built only on failure (this loop sees every weight)
+                fail("tensor '" + name + "': non-finite value at index " + std::to_string(i));
+    }
+
+    /// The tensor's bytes: in place for an in-memory file, else read into `buffer` (e.bytes long).
+    const std::uint8_t* tensor_bytes(const TensorEntry& e, const std::string& name, std::uint8_t* buffer) const {
+        if (!file_.is_open()) return data_ + e.begin;
+        file_.seekg(static_cast<std::streamoff>(data_offset_ + e.begin));
+        if (e.bytes) file_.read(reinterpret_cast<char*>(buffer), static_cast<std::streamsize>(e.bytes));
+        require(file_.good(), ErrorKind::io,
+                path_ + ": tensor '" + name + "': read error (file truncated or changed since it was opened?)");
+        return buffer;
+    }
+
+    void read_exact(void* to, std::size_t n, const char* what) {
+        file_.read(static_cast<char*>(to), static_cast<std::streamsize>(n));
+        require(file_.good(), ErrorKind::io, path_ + ": read error in " + what);
+    }
+
+    /// The header length N from the first 8 bytes, checked against the file size.
+    std::uint64_t header_length(std::uint64_t file_size, const std::uint8_t* first8) const {
+        if (file_size < 8) fail("file too short for a safetensors header (" + std::to_string(file_size) + " bytes)");
+        std::uint64_t header_len = 0;
+        std::memcpy(&header_len, first8, 8);
+        if (header_len > file_size - 8)
+            fail("header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(file_size) + " bytes)");
+        return header_len;
+    }
+
     static float half_to_float(std::uint16_t h) noexcept {
         const std::uint32_t sign = (h & 0x8000u) << 16;
         const std::uint32_t exp = (h >> 10) & 0x1Fu;
@@ -137,21 +190,15 @@ private:
 
     [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorKind::format, path_ + ": " + what); }
 
-    void parse() {
-        if (bytes_.size() < 8) fail("file too short for a safetensors header (" + std::to_string(bytes_.size()) + " bytes)");
-        std::uint64_t header_len = 0;
-        std::memcpy(&header_len, bytes_.data(), 8);
-        if (header_len > bytes_.size() - 8)
-            fail("header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(bytes_.size()) + " bytes)");
-        const char* header = reinterpret_cast<const char*>(bytes_.data() + 8);
-        data_ = bytes_.data() + 8 + header_len;
-        const std::size_t data_size = bytes_.size() - 8 - static_cast<std::size_t>(header_len);
-
+    /// Validates the JSON header against a data section of `data_size` bytes.
+    void parse(const char* header, std::size_t header_len, std::uint64_t data_size) {
         nlohmann::json json;
         try {
             json = nlohmann::json::parse(header, header + header_len);
         } catch (const nlohmann::json::exception& e) {
-            fail(std::string("header is not valid JSON: ") + e.what());
+            std::string why = e.what();  // quotes the offending token, which may be huge
+            if (why.size() > 200) why = why.substr(0, 200) + "...";
+            fail("header is not valid JSON: " + why);
         }
         if (!json.is_object()) fail("header is not a JSON object");
 
@@ -186,7 +233,7 @@ private:
                 const std::uint64_t dim = d.get<std::uint64_t>();
                 if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
                     (dim != 0 && numel > std::numeric_limits<std::size_t>::max() / dim))
-                    fail(where + "shape " + shape->dump() + " overflows");
+                    fail(where + "shape " + shape_to_string(e.shape) + " then " + std::to_string(dim) + " overflows");
                 numel *= static_cast<std::size_t>(dim);
                 e.shape.push_back(static_cast<std::int64_t>(dim));
             }
@@ -214,8 +261,10 @@ private:
     }
 
     std::string path_;
-    std::vector<std::uint8_t> bytes_;
-    const std::uint8_t* data_ = nullptr;
+    std::vector<std::uint8_t> bytes_;    ///< the whole file (in-memory files only)
+    const std::uint8_t* data_ = nullptr;  ///< their data section
+    mutable std::ifstream file_;          ///< files opened by path: read per tensor
+    std::uint64_t data_offset_ = 0;       ///< where the data section starts in file_
     std::map<std::string, TensorEntry> tensors_;
     std::map<std::string, std::string> metadata_;
 };

@@ -41,6 +41,13 @@ inline std::size_t matching_weights(const SafetensorsFile& file, const ModelInfo
     return matches;
 }
 
+/// Values stored in the file (Σ numel over its tensors; ≤ data section bytes, no overflow).
+inline std::uint64_t stored_values(const SafetensorsFile& file) {
+    std::uint64_t n = 0;
+    for (const auto& [name, entry] : file.tensors()) n += entry.numel();
+    return n;
+}
+
 inline std::string format_width(float width) {
     std::ostringstream s;
     s << width;
@@ -62,6 +69,12 @@ inline double metadata_number(const SafetensorsFile& file, const std::string& ke
 inline std::string metadata_string(const SafetensorsFile& file, const std::string& key, const std::string& fallback) {
     const auto it = file.metadata().find(key);
     return it == file.metadata().end() ? fallback : it->second;
+}
+
+/// The raw text of a metadata entry (for messages).
+inline std::string metadata_text(const SafetensorsFile& file, const std::string& key) {
+    const auto it = file.metadata().find(key);
+    return it == file.metadata().end() ? std::string("(absent)") : "'" + it->second + "'";
 }
 
 inline ModelInfo infer_info(const SafetensorsFile& file) {
@@ -98,6 +111,10 @@ inline ModelInfo infer_info(const SafetensorsFile& file) {
     const double classes = metadata_number(file, "num_classes", static_cast<double>(classifier_bias.shape[0]));
     require(classes >= 1 && classes <= 1e6 && classes == std::floor(classes), ErrorKind::format,
             file.path() + ": __metadata__ num_classes must be a positive integer");
+    // The classifier is sized from this before any weight is read: it must agree with the bias.
+    require(classes == static_cast<double>(classifier_bias.shape[0]), ErrorKind::shape,
+            file.path() + ": __metadata__ num_classes " + metadata_text(file, "num_classes") +
+                " disagrees with tensor 'classifier.1.bias' " + shape_to_string(classifier_bias.shape));
     info.num_classes = static_cast<int>(classes);
 
     if (file.metadata().count("width_multiplier")) {
@@ -110,9 +127,11 @@ inline ModelInfo infer_info(const SafetensorsFile& file) {
         // below names the tensor that does not fit.
         static constexpr std::array<float, 8> candidates{1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 1.3f, 1.4f, 2.0f};
         std::size_t best = 0;
+        const std::uint64_t stored = stored_values(file);
         for (float width : candidates) {
             ModelInfo candidate = info;
             candidate.width = width;
+            if (weight_count(candidate) > stored) continue;  // the file cannot fill it: don't allocate it
             std::size_t needed = 0;
             const std::size_t matches = matching_weights(file, candidate, needed);
             if (matches > best) {
@@ -134,6 +153,13 @@ inline Model load_safetensors(const SafetensorsFile& file) {
     require(eps > 0 && eps < 1, ErrorKind::format, file.path() + ": __metadata__ bn_eps must be in (0, 1)");
     const bool bn_folded = detail::metadata_string(file, "bn_folded", "false") == "true";
 
+    // Every weight comes from the file, so a graph needing more values than it stores
+    // cannot load: refuse before allocating it (a 1 kB header must not cost gigabytes).
+    const std::uint64_t needed = weight_count(info), stored = detail::stored_values(file);
+    require(needed <= stored, ErrorKind::shape,
+            file.path() + ": " + to_string(info.arch) + " width " + detail::format_width(info.width) + " with " +
+                std::to_string(info.num_classes) + " classes needs " + std::to_string(needed) +
+                " weights, the file stores only " + std::to_string(stored) + " values");
     Graph graph = build_graph(info);
     std::set<std::string> used;
     auto take = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
@@ -156,9 +182,9 @@ inline Model load_safetensors(const SafetensorsFile& file) {
             const std::vector<float> mean = take(slot.batchnorm + ".running_mean", per_channel);
             const std::vector<float> var = take(slot.batchnorm + ".running_var", per_channel);
             for (std::size_t i = 0; i < var.size(); ++i)
-                require(var[i] >= 0, ErrorKind::format,
-                        file.path() + ": tensor '" + slot.batchnorm + ".running_var' has a negative variance at " +
-                            std::to_string(i));
+                if (!(var[i] >= 0))  // message built only on failure
+                    throw Error(ErrorKind::format, file.path() + ": tensor '" + slot.batchnorm +
+                                                       ".running_var' has a negative variance at " + std::to_string(i));
             bias = fold_batchnorm(weight, gamma, beta, mean, var, eps);
         }
         slot.assign(weight, bias);

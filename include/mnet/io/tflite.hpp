@@ -152,8 +152,8 @@ inline std::vector<std::int64_t> tflite_weight_shape(const WeightSlot& slot, int
 }
 
 /// TFLite layout → the slot's (OIHW; depthwise [C,1,KH,KW]; classifier [N,K]).
-inline std::vector<float> to_slot_layout(const WeightSlot& slot, const std::vector<float>& w) {
-    if (slot.fully_connected) return w;  // [N,1,1,K] and [N,K] are the same bytes
+inline std::vector<float> to_slot_layout(const WeightSlot& slot, std::vector<float> w) {
+    if (slot.fully_connected) return w;  // [N,1,1,K] and [N,K] are the same bytes: moved, not copied
     const auto o = static_cast<std::size_t>(slot.oihw[0]), i = static_cast<std::size_t>(slot.oihw[1]);
     const auto kh = static_cast<std::size_t>(slot.oihw[2]), kw = static_cast<std::size_t>(slot.oihw[3]);
     std::vector<float> out(w.size());
@@ -342,6 +342,15 @@ inline void check_image_input(const TfliteFile& first) {
                                                              : ""));
 }
 
+/// Values the chained files hold as constants (each numel matches its buffer's bytes).
+inline std::uint64_t stored_values(const std::vector<TfliteFile>& files) {
+    std::uint64_t n = 0;
+    for (const TfliteFile& f : files)
+        for (const TfliteTensor& t : f.tensors())
+            if (t.is_constant()) n += t.numel;
+    return n;
+}
+
 /// Finds the arch, α, resolution and classes the tensors describe.
 inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
                             int residual_adds) {
@@ -370,8 +379,13 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
     std::vector<float> candidates{1.0f, 0.75f, 0.5f, 0.35f, 0.25f, 1.3f, 1.4f};
     // Published α stop at 1.4; the cap keeps a hostile anchor from sizing a huge trial graph.
     if (derived > 0.0 && derived <= 2.0) candidates.insert(candidates.begin(), static_cast<float>(derived));
+    const std::uint64_t stored = stored_values(files);
+    float fallback = candidates.front();
+    bool fallback_fits = false;
     for (float width : candidates) {
         info.width = width;
+        if (weight_count(info) > stored) continue;  // the files cannot fill it: don't allocate it
+        if (!fallback_fits) fallback = width, fallback_fits = true;
         Graph graph = build_graph(info);
         const std::vector<WeightSlot> slots = graph.weight_slots();
         bool match = slots.size() == weighted.size();
@@ -379,7 +393,9 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
             match = weighted[i].weight->shape == tflite_weight_shape(slots[i], weighted[i].op->code);
         if (match) return info;
     }
-    info.width = candidates.front();  // nothing fits: the walk names the first mismatch
+    // Nothing matches: the first candidate the files could fill, so that the walk
+    // names the first mismatch (if none could, build_model refuses the size).
+    info.width = fallback;
     return info;
 }
 
@@ -410,6 +426,13 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
                "its head: mnet::load({extractor, head})");
 
     ModelInfo info = infer_info(files, weighted, adds);
+    // Every weight is a constant of the files: a graph needing more values cannot load,
+    // so refuse before allocating it (a small file must not cost gigabytes).
+    const std::uint64_t needed = weight_count(info), stored = stored_values(files);
+    last.check(needed <= stored, ErrorKind::shape,
+               std::string(to_string(info.arch)) + " width " + std::to_string(info.width) + " with " +
+                   std::to_string(info.num_classes) + " classes needs " + std::to_string(needed) +
+                   " weights, the file(s) hold only " + std::to_string(stored) + " constant values");
     Graph graph = build_graph(info);
     std::vector<WeightSlot> slots = graph.weight_slots();
     const std::string model_name = std::string(to_string(info.arch)) + " width " + std::to_string(info.width);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,21 @@ struct MobileNetV1 {
     /// TF-slim's `depth(d) = max(int(d·α), min_depth)` with min_depth 8.
     static constexpr int channels(int c, float width) noexcept {
         return std::max(static_cast<int>(c * static_cast<double>(width)), 8);
+    }
+
+    /// Convolution and classifier weights (biases not counted) of the graph `build`
+    /// makes, computed without building it: a loader compares this with what a
+    /// file holds before it allocates a graph the file could never fill.
+    static std::uint64_t weight_count(const Config& config) noexcept {
+        using U = std::uint64_t;
+        U in = static_cast<U>(channels(32, config.width));
+        U n = in * 3 * 3 * 3;
+        for (const PairSpec& pair : pairs) {
+            const U out = static_cast<U>(channels(pair.c, config.width));
+            n += in * 9 + in * out;  // depthwise 3x3, pointwise
+            in = out;
+        }
+        return n + in * static_cast<U>(config.num_classes);
     }
 
     /// The graph of `config`, weights zero (fill them through Graph::weight_slots).

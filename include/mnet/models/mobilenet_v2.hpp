@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,26 @@ struct MobileNetV2 {
     /// Channels of the last 1x1 conv: 1280, or make_divisible(1280·α) for α > 1.
     static constexpr int last_channels(float width) noexcept {
         return make_divisible(1280.0 * std::max(1.0f, width));
+    }
+
+    /// Convolution and classifier weights (biases not counted) of the graph `build`
+    /// makes, computed without building it: a loader compares this with what a
+    /// file holds before it allocates a graph the file could never fill.
+    static std::uint64_t weight_count(const Config& config) noexcept {
+        using U = std::uint64_t;
+        U in = static_cast<U>(stem_channels(config.width));
+        U n = in * 3 * 3 * 3;
+        for (const StageSpec& stage : stages) {
+            const U out = static_cast<U>(make_divisible(stage.c * static_cast<double>(config.width)));
+            for (int i = 0; i < stage.n; ++i) {
+                const U hidden = in * static_cast<U>(stage.t);
+                if (stage.t != 1) n += in * hidden;  // expand
+                n += hidden * 9 + hidden * out;     // depthwise 3x3, project
+                in = out;
+            }
+        }
+        const U last = static_cast<U>(last_channels(config.width));
+        return n + in * last + last * static_cast<U>(config.num_classes);
     }
 
     /// The graph of `config`, weights zero (fill them through Graph::weight_slots).

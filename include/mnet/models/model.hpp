@@ -3,6 +3,7 @@
 // threads; each concurrent caller runs it through its own Session.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -51,6 +52,13 @@ inline Graph build_graph(const ModelInfo& info) {
     if (info.arch == Arch::mobilenet_v1)
         return MobileNetV1::build({info.width, info.resolution, info.num_classes, info.padding});
     return MobileNetV2::build({info.width, info.resolution, info.num_classes, info.padding});
+}
+
+/// Weights (biases not counted) of the graph an info describes, without building it.
+inline std::uint64_t weight_count(const ModelInfo& info) noexcept {
+    if (info.arch == Arch::mobilenet_v1)
+        return MobileNetV1::weight_count({info.width, info.resolution, info.num_classes, info.padding});
+    return MobileNetV2::weight_count({info.width, info.resolution, info.num_classes, info.padding});
 }
 
 /// A loaded network: its info and its graph with packed weights. Immutable and cheap

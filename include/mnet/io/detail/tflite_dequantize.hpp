@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "mnet/io/tflite_file.hpp"
@@ -84,9 +85,11 @@ inline std::vector<float> dequantize(const TfliteFile& file, const TfliteTensor&
         if (t.type == codes::uint8) v = load_element<std::uint8_t>(data, i);
         else if (t.type == codes::int8) v = load_element<std::int8_t>(data, i);  // NOLINT(bugprone-signed-char-misuse): a number
         else v = load_element<std::int32_t>(data, i);
-        out[i] = static_cast<float>(static_cast<double>(q.scale[c]) * static_cast<double>(v - zero));
-        if (!std::isfinite(out[i]))
+        const double value = static_cast<double>(q.scale[c]) * static_cast<double>(v - zero);
+        // beyond float's range the cast would be undefined, not infinite
+        if (!(std::fabs(value) <= std::numeric_limits<float>::max()))
             file.fail(ErrorKind::format, what + ": dequantized value at element " + std::to_string(i) + " is not finite");
+        out[i] = static_cast<float>(value);
     }
     return out;
 }
