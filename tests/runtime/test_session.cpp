@@ -56,3 +56,25 @@ TEST_CASE("Session: rejects bad inputs and options", "[runtime][session]") {
     CHECK_THROWS_AS(Session(model, {.threads = 0}), Error);
     CHECK(session.arena_bytes() > 0);
 }
+
+TEST_CASE("Session: logits are bit-identical for any thread count", "[runtime][session][threads]") {
+    for (Arch arch : {Arch::mobilenet_v1, Arch::mobilenet_v2}) {
+        ModelInfo info;
+        info.arch = arch;
+        info.width = arch == Arch::mobilenet_v1 ? 0.5f : 1.0f;
+        info.resolution = 96;  // odd shapes below: 48, 24, 12, 6, 3
+        const Model model = test::random_model(info, 11);
+        const auto input = test::random_input(static_cast<std::size_t>(96 * 96 * 3), 12);
+        Session one(model);
+        const std::vector<float> expected(one.run(input).begin(), one.run(input).end());
+        for (int threads : {2, 3, 4}) {
+            CAPTURE(to_string(arch), threads);
+            Session many(model, {.threads = threads});
+            for (int repeat = 0; repeat < 3; ++repeat) {
+                const auto got = many.run(input);
+                REQUIRE(got.size() == expected.size());
+                CHECK(std::equal(got.begin(), got.end(), expected.begin()));
+            }
+        }
+    }
+}
