@@ -63,11 +63,16 @@ Bytes edited(const std::function<void(nlohmann::json&)>& edit) {
     return test::edit_header(test::small_valid_safetensors(), edit);
 }
 
-/// A torchvision state dict (V2 α 0.35, 10 classes) with one tensor changed.
-Bytes state_dict_with(const std::string& name, const std::function<void(test::StateTensor&)>& change) {
+/// A torchvision state dict (V2 α 0.35, 10 classes) after `change`.
+Bytes state_dict_edited(const std::function<void(test::StateDict&)>& change) {
     test::StateDict sd = test::random_v2_state_dict(0.35, 10, 9);
-    change(sd.tensors.at(name));
+    change(sd);
     return io::to_safetensors(test::to_raw(sd));
+}
+
+/// The same with one tensor changed.
+Bytes state_dict_with(const std::string& name, const std::function<void(test::StateTensor&)>& change) {
+    return state_dict_edited([&](test::StateDict& sd) { change(sd.tensors.at(name)); });
 }
 
 /// The same with tensor `name` stored as F64 and element 0 set to `value`.
@@ -210,6 +215,14 @@ std::vector<BadInput> bad_inputs() {
                        state_dict_with("features.0.1.running_var", [](test::StateTensor& t) { t.values[0] = -1.0f; }));
          },
          K::format, {"tensor 'features.0.1.running_var' has a negative variance at 0"}},
+        {"safetensors: BatchNorm folding overflows float",
+         [] {
+             load_file("fold.safetensors", state_dict_edited([](test::StateDict& sd) {
+                           sd.tensors.at("features.0.1.weight").values[2] = 3e38f;  // γ
+                           sd.tensors.at("features.0.1.running_var").values[2] = 0.0f;
+                       }));
+         },
+         K::format, {"fold.safetensors", "folding BatchNorm 'features.0.1' into 'features.0.0' overflows float at output channel 2"}},
         {"safetensors: not a MobileNet",
          [] { load_file("fc.safetensors", io::to_safetensors({io::f32_tensor("fc.weight", {2, 2}, {1, 2, 3, 4})})); },
          K::unsupported, {"fc.safetensors", "no MobileNetV1/V2 tensors found"}},

@@ -2,8 +2,13 @@
 // row-major, top row first (exactly the buffer stbi_load(..., 3) returns).
 // Decoding is stb_image's, linked as Debian's compiled libstb: this header only
 // declares, so no TU ever holds the implementation (no multiple definitions).
-// Sizes are checked from the header before any pixel is decoded, and only
-// formats with an unambiguous signature reach stb (its TGA reader accepts noise).
+// Sizes are checked from the header before any pixel is decoded (≤ 16384 per
+// side, ≤ 100 MP), and only formats with an unambiguous signature reach stb (its
+// TGA reader accepts noise). Debian's stb is 2.27, whose known bugs the fuzzer
+// (tests/fuzz/fuzz_image.cpp) reached; the inputs that trigger them are refused
+// before stb sees them: PNG chunks past the end of the file, JPEG Huffman tables
+// of more than 256 codes, PNM header numbers of more than 9 digits, 16-bit PNM
+// and PNM pixel data shorter than the header says. (README, "Hostile input".)
 #pragma once
 
 #include <cstdint>

@@ -2,14 +2,18 @@
 // N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]}, ...,
 // "__metadata__": {str: str}}, then the raw little-endian tensor data).
 //
-// Validation, all before any tensor byte is read:
-//  - the file holds at least 8 bytes; N ≤ file size − 8 (so N = 2^63 is rejected);
+// Validation (README, "Hostile input"), all before any tensor byte is read:
+//  - the file holds at least 8 bytes; N ≤ file size − 8, checked before the header
+//    is read or allocated (so N = 2^63 is an error, not an allocation);
 //  - the header is a JSON object (nlohmann/json, no hand parsing); every tensor
 //    entry has a known dtype, a shape of non-negative integers and two offsets;
 //  - numel × dtype size is computed with overflow checks and equals end − begin;
 //  - begin ≤ end ≤ data size, and no two tensors' byte ranges overlap;
 //  - __metadata__ maps strings to strings.
-// Errors name the file and the tensor.
+// Reading a tensor: only F32, F16, BF16 and F64 convert to float; NaN, ±Inf and
+// F64 values beyond float's range are errors naming the tensor and the index.
+// A file opened by path is read tensor by tensor, never held in memory whole.
+// Errors name the file and the tensor. Fuzzed by tests/fuzz/fuzz_safetensors_*.
 #pragma once
 
 #include <algorithm>

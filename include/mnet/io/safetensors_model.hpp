@@ -4,12 +4,19 @@
 // tensor names, width α from the tensor shapes, classes from the classifier,
 // BN eps 1e-5, symmetric padding, torchvision preprocessing, resolution 224.
 //
+// Before a graph is allocated: __metadata__ values are range-checked (resolution
+// in [1, 4096], α in (0, 4], bn_eps in (0, 1), classes equal to the length of
+// classifier.1.bias), and the graph's weight_count must not exceed the values
+// the file stores, so a small file cannot make the loader allocate a big graph.
 // Every tensor the graph needs is checked for presence, dtype and shape; BN
-// statistics are folded; any tensor left over (other than
-// `*.num_batches_tracked`) is an error, so a wrong architecture cannot load.
+// variances must be ≥ 0 and the folded weights within float range; any tensor
+// left over (other than `*.num_batches_tracked`) is an error, so a wrong
+// architecture cannot load. (README, "Hostile input".)
 #pragma once
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <string>
@@ -69,6 +76,24 @@ inline double metadata_number(const SafetensorsFile& file, const std::string& ke
 inline std::string metadata_string(const SafetensorsFile& file, const std::string& key, const std::string& fallback) {
     const auto it = file.metadata().find(key);
     return it == file.metadata().end() ? fallback : it->second;
+}
+
+/// fold_batchnorm computes w·s and β − μ·s in double (s = γ/√(σ² + ε), the same
+/// expression) and casts them to float; a finite file can still make them exceed
+/// float's range, where that cast is undefined. Checked first, naming the BN.
+inline void check_fold_range(const SafetensorsFile& file, const WeightSlot& slot, const std::vector<float>& weight,
+                             const std::vector<float>& gamma, const std::vector<float>& beta,
+                             const std::vector<float>& mean, const std::vector<float>& var, double eps) {
+    const double limit = std::numeric_limits<float>::max();
+    const std::size_t per_out = gamma.empty() ? 0 : weight.size() / gamma.size();
+    for (std::size_t o = 0; o < gamma.size(); ++o) {
+        const double scale = static_cast<double>(gamma[o]) / std::sqrt(static_cast<double>(var[o]) + eps);
+        bool ok = std::fabs(beta[o] - mean[o] * scale) <= limit;
+        for (std::size_t i = 0; ok && i < per_out; ++i) ok = std::fabs(weight[o * per_out + i] * scale) <= limit;
+        if (!ok)
+            throw Error(ErrorKind::format, file.path() + ": folding BatchNorm '" + slot.batchnorm + "' into '" +
+                                               slot.weight + "' overflows float at output channel " + std::to_string(o));
+    }
 }
 
 /// The raw text of a metadata entry (for messages).
@@ -185,6 +210,7 @@ inline Model load_safetensors(const SafetensorsFile& file) {
                 if (!(var[i] >= 0))  // message built only on failure
                     throw Error(ErrorKind::format, file.path() + ": tensor '" + slot.batchnorm +
                                                        ".running_var' has a negative variance at " + std::to_string(i));
+            detail::check_fold_range(file, slot, weight, gamma, beta, mean, var, eps);
             bias = fold_batchnorm(weight, gamma, beta, mean, var, eps);
         }
         slot.assign(weight, bias);

@@ -5,6 +5,11 @@
 // engine's logits (QUANTIZE/DEQUANTIZE of activations, RESHAPE/SQUEEZE after the
 // pool, the final SOFTMAX) are checked and skipped. Several files chain into one
 // network (V1 1.0-224 ships as a feature extractor plus its classifier head).
+// On top of TfliteFile's checks: every op is one mnet supports, the input is
+// [1,R,R,3] with R ≤ 4096, the graph's weight_count must not exceed the constant
+// values the files hold before a graph is allocated, every weight, bias and
+// output shape is checked against the graph, and weights must be finite after
+// dequantization (within float range). (README, "Hostile input".)
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,13 @@
 // leaves to the reader (buffer, tensor, opcode) is range-checked, every constant
 // buffer's size is matched to its shape and type, and every quantization vector
 // to its tensor. What comes out is plain structs: nothing later touches raw bytes.
+// The rules (README, "Hostile input"): 8 bytes ≤ file < 2 GiB with identifier
+// TFL3; Verifier depth ≤ 64 and ≤ 10^6 tables; subgraph 0 with tensors,
+// operators, one input and one output index in range; every tensor dim ≥ 0 and
+// numel ≤ 2^40 (so numel × element size cannot overflow); buffer index in range,
+// data inside the flatbuffer only, size = numel × element size; quantization
+// scales finite, zero points within ±2^32, per-channel counts = the axis's dim;
+// opcode and op tensor indices in range. Fuzzed by tests/fuzz/fuzz_tflite.cpp.
 #pragma once
 
 #include <algorithm>

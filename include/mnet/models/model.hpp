@@ -1,6 +1,7 @@
 // Model: an immutable, loaded network (graph + packed weights + what the file
 // said about it). Cheap to copy (shared state) and safe to share across
-// threads; each concurrent caller runs it through its own Session.
+// threads: nothing in it changes after load, copies only touch the shared
+// pointer's atomic count. Each concurrent caller runs it through its own Session.
 #pragma once
 
 #include <cstdint>
