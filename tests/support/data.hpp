@@ -3,7 +3,10 @@
 // small inputs kept in the repository under tests/data/.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <span>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "mnet/io/file.hpp"
+#include "mnet/runtime/postprocess.hpp"
 
 namespace mnet::test {
 
@@ -43,6 +47,19 @@ inline std::vector<float> read_f32(const std::string& path) {
     std::vector<float> v(bytes.size() / 4);
     std::memcpy(v.data(), bytes.data(), bytes.size());
     return v;
+}
+
+/// Checks logits against stored reference logits: max |diff| ≤ 1e-3 and the same
+/// top-5 classes in the same order. Returns the max |diff| for the caller to report.
+inline float check_against_reference(std::span<const float> logits, const std::vector<float>& expected) {
+    REQUIRE(logits.size() == expected.size());
+    float max_diff = 0;
+    for (std::size_t i = 0; i < logits.size(); ++i) max_diff = std::max(max_diff, std::abs(logits[i] - expected[i]));
+    CHECK(max_diff <= 1e-3f);
+    const auto got5 = top_k(logits, 5);
+    const auto want5 = top_k(expected, 5);
+    for (std::size_t r = 0; r < 5; ++r) CHECK(got5[r].index == want5[r].index);
+    return max_diff;
 }
 
 /// The five reference photos.
