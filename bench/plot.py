@@ -2,7 +2,8 @@
 """Plots latency against MAdds from a grid CSV (bench/grid_csv.py), like the
 MobileNet papers' accuracy-vs-MAdds figures: one panel per thread count, V1 and
 V2 as two series, each point labelled "width-resolution", points of one width
-joined across resolutions. Dotted lines mark 25 % and 50 % of the measured FMA
+joined across resolutions, bars from the fastest run to the 90th percentile
+(the noise of a shared machine, next to the other processes' load). Dotted lines mark 25 % and 50 % of the measured FMA
 peak (threads x per-core peak), the issue's efficiency bar. Batch-1 rows only.
 
 usage: /usr/bin/python3 plot.py GRID.csv OUT.png   (Debian's python3-matplotlib)
@@ -37,8 +38,13 @@ def main():
             for width in sorted({r["width"] for r in pts}):
                 line = sorted((float(r["madds"]) / 1e6, float(r["latency_ms_median"])) for r in pts if r["width"] == width)
                 ax.plot(*zip(*line), color=style["color"], lw=0.7, alpha=0.5)
-            ax.scatter([float(r["madds"]) / 1e6 for r in pts], [float(r["latency_ms_median"]) for r in pts],
-                       s=22, zorder=3, **style)
+            xs = [float(r["madds"]) / 1e6 for r in pts]
+            med = [float(r["latency_ms_median"]) for r in pts]
+            # noise band of each point: from the fastest run to the 90th percentile
+            ax.errorbar(xs, med, yerr=[[m - float(r["latency_ms_min"]) for m, r in zip(med, pts)],
+                                       [float(r["latency_ms_p90"]) - m for m, r in zip(med, pts)]],
+                        fmt="none", ecolor=style["color"], elinewidth=0.6, alpha=0.45, zorder=2)
+            ax.scatter(xs, med, s=22, zorder=3, **style)
             for r in pts:
                 ax.annotate(f'{r["width"]}-{r["resolution"]}', (float(r["madds"]) / 1e6, float(r["latency_ms_median"])),
                             xytext=(4, -3 if arch == "v1" else 3), textcoords="offset points", fontsize=6,
@@ -57,11 +63,13 @@ def main():
             axis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "25" else ""))
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
         ax.set_xlabel("MAdds (millions)")
-        ax.set_title(f"{t} thread{'s' if t > 1 else ''}, batch 1")
+        load = sum(float(r.get("other_load_cores") or 0) for r in mine) / len(mine)
+        ax.set_title(f"{t} thread{'s' if t > 1 else ''}, batch 1 — other processes used {load:.1f} cores on average")
         ax.legend(loc="upper left", fontsize=8)
     axes[0][0].set_ylabel("latency, median (ms)")
     fig.suptitle(f'mnet latency vs MAdds — {first["cpu"]}, kernels {first["isa"]}, '
-                 f'FMA peak {peak:.0f} GFLOP/s per core', fontsize=11)
+                 f'FMA peak {peak:.0f} GFLOP/s per core\n'
+                 f'points: median of {first["runs"]} single runs; bars: fastest run to 90th percentile', fontsize=11)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=130)
 
