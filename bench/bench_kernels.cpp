@@ -45,7 +45,7 @@ void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel) {
     mnet::AlignedBuffer packed(simd::dwconv3x3_packed_floats(static_cast<std::size_t>(c))), out(g.out_shape().size());
     simd::dwconv3x3_pack(static_cast<std::size_t>(c), w.data(), bias.data(), packed.data());
     for (auto _ : state) {
-        kernel.fn(g, in.data(), packed.data(), out.data(), {0.0f, 6.0f}, 0, g.out_h);
+        kernel.fn(g, in.data(), packed.data(), out.data(), {0.0f, 6.0f}, 0, g.out_h, {});
         benchmark::ClobberMemory();
     }
     state.counters["GFLOP/s"] = benchmark::Counter(18.0 * static_cast<double>(g.out_shape().size()),

@@ -1,6 +1,9 @@
-// mnet-stats: per-layer MAdds and parameters of a MobileNet configuration.
+// mnet-stats: per-layer MAdds and parameters of a MobileNet configuration, or
+// (--memory) the memory plan of a Session running it.
 //   mnet-stats --arch v1|v2 --width A --resolution R [--classes N]
-// Ends with exactly one line `madds=<integer> params=<integer>`.
+//              [--memory [--threads T] [--batch N] [--unfused] [--band-bytes B]]
+// Ends with exactly one line: `madds=<integer> params=<integer>`, or with
+// --memory `peak_activation_bytes=<integer>` (the Session's arena size).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -9,9 +12,20 @@
 
 namespace {
 
+constexpr const char* kUsage =
+    "usage: mnet-stats --arch v1|v2 --width A --resolution R [--classes N]\n"
+    "                  [--memory [--threads T] [--batch N] [--unfused] [--band-bytes B]]\n";
+
 int usage(const char* why) {
-    std::fprintf(stderr, "mnet-stats: %s\nusage: mnet-stats --arch v1|v2 --width A --resolution R [--classes N]\n", why);
+    std::fprintf(stderr, "mnet-stats: %s\n%s", why, kUsage);
     return 2;
+}
+
+/// A positive integer no larger than `max`.
+bool parse_count(const char* text, double max, double& value) {
+    char* end = nullptr;
+    value = std::strtod(text, &end);
+    return end != text && *end == '\0' && value >= 1 && value <= max && value == static_cast<double>(static_cast<long long>(value));
 }
 
 bool parse_number(const char* text, double& value) {
@@ -24,13 +38,25 @@ bool parse_number(const char* text, double& value) {
 
 int main(int argc, char** argv) {
     mnet::ModelInfo info;
-    bool have_arch = false;
+    mnet::SessionOptions session;
+    bool have_arch = false, memory = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            std::puts("usage: mnet-stats --arch v1|v2 --width A --resolution R [--classes N]\n"
-                      "Prints per-layer MAdds and parameters; the last line is `madds=<int> params=<int>`.");
+            std::printf("%s", kUsage);
+            std::puts("Prints per-layer MAdds and parameters; the last line is `madds=<int> params=<int>`.\n"
+                      "--memory prints the memory plan of a Session with these options instead (per node:\n"
+                      "input, output, scratch; which blocks run fused); the last line is\n"
+                      "`peak_activation_bytes=<int>`, the size of that Session's arena.");
             return 0;
+        }
+        if (arg == "--memory") {
+            memory = true;
+            continue;
+        }
+        if (arg == "--unfused") {
+            session.fuse_blocks = false;
+            continue;
         }
         if (i + 1 >= argc) return usage(("missing value after " + arg).c_str());
         const char* value = argv[++i];
@@ -48,6 +74,15 @@ int main(int argc, char** argv) {
             if (!parse_number(value, number) || number < 1 || number > 4096 || number != static_cast<int>(number))
                 return usage("--resolution must be an integer in [1, 4096]");
             info.resolution = static_cast<int>(number);
+        } else if (arg == "--threads") {
+            if (!parse_count(value, 256, number)) return usage("--threads must be an integer in [1, 256]");
+            session.threads = static_cast<int>(number);
+        } else if (arg == "--batch") {
+            if (!parse_count(value, 4096, number)) return usage("--batch must be an integer in [1, 4096]");
+            session.max_batch = static_cast<int>(number);
+        } else if (arg == "--band-bytes") {
+            if (!parse_count(value, 1e12, number)) return usage("--band-bytes must be a positive integer");
+            session.band_bytes = static_cast<std::size_t>(number);
         } else if (arg == "--classes") {
             if (!parse_number(value, number) || number < 1 || number > 1e6 || number != static_cast<int>(number))
                 return usage("--classes must be a positive integer");
@@ -60,7 +95,14 @@ int main(int argc, char** argv) {
     try {
         std::printf("%s width %g resolution %d classes %d\n", mnet::to_string(info.arch), info.width, info.resolution,
                     info.num_classes);
-        std::fputs(mnet::stats::format_report(mnet::stats::complexity(info)).c_str(), stdout);
+        if (memory) {
+            std::printf("threads %d batch %d %s, band budget %zu bytes per thread\n", session.threads,
+                        session.max_batch, session.fuse_blocks ? "fused blocks" : "unfused blocks", session.band_bytes);
+            const mnet::Graph graph = mnet::build_graph(info);
+            std::fputs(mnet::stats::format_memory_plan(graph, mnet::plan_memory(graph, session)).c_str(), stdout);
+        } else {
+            std::fputs(mnet::stats::format_report(mnet::stats::complexity(info)).c_str(), stdout);
+        }
     } catch (const mnet::Error& e) {
         std::fprintf(stderr, "mnet-stats: %s\n", e.what());
         return 1;

@@ -21,6 +21,7 @@
 #include "mnet/io/preprocess.hpp"
 #include "mnet/io/labels.hpp"
 #include "mnet/stats/complexity.hpp"
+#include "mnet/stats/memory.hpp"
 
 /// \namespace mnet
 /// Everything a host uses: mnet::load, mnet::Session, mnet::read_image,

@@ -16,8 +16,9 @@ TEST_CASE("reference: v2_1.0_224_float logits from stored inputs", "[reference][
     CHECK(model.info().padding == Padding::tf_same);
     CHECK(model.num_classes() == 1001);
     const int threads = GENERATE(1, 2);
-    CAPTURE(threads);
-    Session session(model, {.threads = threads});
+    const bool fused = GENERATE(true, false);  // fused inverted residuals (default) and whole tensors
+    CAPTURE(threads, fused);
+    Session session(model, {.threads = threads, .fuse_blocks = fused});
     float worst = 0;
     for (const std::string& image : test::reference_images()) {
         CAPTURE(image);
@@ -27,5 +28,6 @@ TEST_CASE("reference: v2_1.0_224_float logits from stored inputs", "[reference][
         const auto logits = session.run(input);
         worst = std::max(worst, test::check_against_reference(logits, expected));
     }
-    WARN("v2_1.0_224_float max |logit - reference| = " << worst);
+    WARN("v2_1.0_224_float max |logit - reference| = " << worst << (fused ? " (fused" : " (unfused") << ", threads "
+                                                       << threads << ")");
 }

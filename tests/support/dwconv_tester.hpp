@@ -1,9 +1,11 @@
 // DwconvTester: one depthwise 3x3 problem (H, W, channels, padding mode, clamp,
 // residual, seed) run through a dwconv registry entry (which fixes the stride)
-// and checked against reference::dwconv, the guard zone, and a split of the
-// output rows into two ranges (bit-identical).
+// and checked against reference::dwconv, the guard zone, a split of the output
+// rows into two ranges, and band execution (input rows in a ring, output rows in a
+// band buffer, as fused inverted residuals run it) — the last two bit-identical.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -50,7 +52,7 @@ public:
         AlignedBuffer packed(kernels::simd::dwconv3x3_packed_floats(c));
         kernels::simd::dwconv3x3_pack(c, w_c33.data(), bias.data(), packed.data());
         auto got = guarded_output(out_n);
-        kernel.fn(g, in.data(), packed.data(), got.data(), ep, 0, g.out_h);
+        kernel.fn(g, in.data(), packed.data(), got.data(), ep, 0, g.out_h, {});
 
         const Comparison cmp = compare(got.data(), want.data(), out_n);
         INFO("first mismatch at " << nhwc_position(cmp.first, static_cast<std::size_t>(g.out_w), c) << ": got "
@@ -60,11 +62,54 @@ public:
 
         auto split = guarded_output(out_n);
         const int half = g.out_h / 2;
-        kernel.fn(g, in.data(), packed.data(), split.data(), ep, half, g.out_h);
-        kernel.fn(g, in.data(), packed.data(), split.data(), ep, 0, half);
+        kernel.fn(g, in.data(), packed.data(), split.data(), ep, half, g.out_h, {});
+        kernel.fn(g, in.data(), packed.data(), split.data(), ep, 0, half, {});
         CHECK(std::memcmp(split.data(), got.data(), got.size() * sizeof(float)) == 0);
+
+        for (const int band : {1, 2, 3, g.out_h}) {
+            INFO("bands of " << band << " rows");
+            const auto run_band = [&](const float* ring, float* out, const kernels::Epilogue& band_ep, int y0, int y1,
+                                      kernels::RowWindow rows) {
+                kernel.fn(g, ring, packed.data(), out, band_ep, y0, y1, rows);
+            };
+            CHECK(banded(g, in, ep, band, run_band) == std::vector<float>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(out_n)));
+            const auto run_reference = [&](const float* ring, float* out, const kernels::Epilogue& band_ep, int y0,
+                                           int y1, kernels::RowWindow rows) {
+                kernels::reference::dwconv(g, ring, w_hwc.data(), bias.data(), out, band_ep, y0, y1, rows);
+            };
+            CHECK(banded(g, in, ep, band, run_reference) == want);
+        }
     }
 #endif
+
+    /// Output rows computed `band` at a time, the way a fused block does: the input
+    /// rows each band reads are copied into a ring of (band − 1)·S + 3 rows (not in
+    /// order: row iy sits at iy mod ring), the outputs land in a band buffer whose
+    /// rows are then copied out. The ring's stale rows are NaN, so reading one shows.
+    template <class Run>
+    static std::vector<float> banded(const kernels::ConvGeometry& g, const std::vector<float>& in,
+                                     const kernels::Epilogue& ep, int band, Run run) {
+        const std::size_t in_row = static_cast<std::size_t>(g.in_w) * static_cast<std::size_t>(g.in_c);
+        const std::size_t out_row = static_cast<std::size_t>(g.out_w) * static_cast<std::size_t>(g.out_c);
+        const int ring_rows = (band - 1) * g.stride + 3;
+        std::vector<float> ring(static_cast<std::size_t>(ring_rows) * in_row), band_out(static_cast<std::size_t>(band) * out_row);
+        std::vector<float> all(static_cast<std::size_t>(g.out_h) * out_row);
+        const kernels::RowWindow window{ring_rows, 0};
+        for (int y0 = 0; y0 < g.out_h; y0 += band) {
+            const int y1 = std::min(g.out_h, y0 + band);
+            std::fill(ring.begin(), ring.end(), std::numeric_limits<float>::quiet_NaN());
+            const int lo = std::max(0, y0 * g.stride - g.pad_top), hi = std::min(g.in_h, (y1 - 1) * g.stride - g.pad_top + 3);
+            for (int iy = lo; iy < hi; ++iy)
+                std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(iy) * in_row), in_row,
+                            ring.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(window.in_row(iy)) * in_row));
+            kernels::Epilogue band_ep = ep;
+            if (ep.residual) band_ep.residual = ep.residual + static_cast<std::size_t>(y0) * out_row;
+            run(ring.data(), band_out.data(), band_ep, y0, y1, kernels::RowWindow{ring_rows, y0});
+            std::copy_n(band_out.begin(), static_cast<std::size_t>(y1 - y0) * out_row,
+                        all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(y0) * out_row));
+        }
+        return all;
+    }
 
 private:
     int h_ = 1, w_ = 1, c_ = 1;

@@ -30,4 +30,19 @@ struct Epilogue {
     const float* residual = nullptr;
 };
 
+/// Where the rows of a kernel's buffers sit when it runs on a band of the image
+/// rather than the whole of it (fused inverted residuals, MobileNetV2 §5.1). Row
+/// indices stay those of the full image, so padding is decided as before.
+///  - in_ring = 0: input row iy is at row iy of `in` (the whole image is there);
+///    in_ring = R: it is at row iy mod R, a ring of R rows that holds every row the
+///    requested outputs read.
+///  - output row oy (and its residual row) is at row oy − out_first of `out`.
+struct RowWindow {
+    int in_ring = 0;
+    int out_first = 0;
+
+    /// Buffer row of input row iy.
+    constexpr int in_row(int iy) const noexcept { return in_ring ? iy % in_ring : iy; }
+};
+
 }  // namespace mnet::kernels

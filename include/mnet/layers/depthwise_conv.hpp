@@ -69,6 +69,12 @@ public:
         });
     }
 
+    /// Output rows [y_begin, y_end) of geometry `g` on one thread, buffers laid out as `rows` says.
+    void forward_rows(const kernels::ConvGeometry& g, const float* in, float* out, int y_begin, int y_end,
+                      kernels::RowWindow rows) const noexcept {
+        kernels::depthwise<K, stride>(g, in, packed_.data(), out, {Act::min, Act::max}, y_begin, y_end, rows);
+    }
+
 private:
     std::size_t weight_count() const noexcept { return static_cast<std::size_t>(c_) * K * K; }
 

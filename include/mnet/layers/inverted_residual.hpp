@@ -1,10 +1,18 @@
 // InvertedResidual<Stride>: the MobileNetV2 block. 1x1 expand (ReLU6, absent
 // when t = 1) → 3x3 depthwise (ReLU6, stride S) → 1x1 linear projection, plus
 // the block input when stride is 1 and channels match. Compile time: stride.
-// Runtime: channels and expansion factor t. Scratch holds the expanded and the
-// depthwise tensors.
+// Runtime: channels and expansion factor t.
+// Two ways to run it, same bits:
+//  - unfused: whole tensors; scratch holds the expanded and the depthwise tensors.
+//  - fused (MobileNetV2 §5.1, "memory efficient inference"), in bands of output
+//    rows: each thread keeps the expanded input rows its band reads in a ring of
+//    (rows − 1)·S + 3 rows (each expanded row is computed once: the halo rows stay
+//    in the ring for the next band), runs the depthwise into a band buffer and
+//    projects that into the output. The expanded tensor never exists, and what
+//    does stays in L2 between the three steps.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -48,10 +56,45 @@ public:
         return {dw.h, dw.w, out_c_};
     }
 
-    /// Floats of scratch: the expanded tensor (if any) and the depthwise output.
-    std::size_t scratch_floats(Shape in, Padding padding) const {
+    /// Bytes of the expand and project weights (what every band of a fused run reads).
+    std::size_t weight_bytes() const noexcept {
+        const std::size_t hidden = static_cast<std::size_t>(hidden_);
+        const std::size_t floats = (expand_ ? static_cast<std::size_t>(in_c_) * hidden : 0) +
+                                   hidden * static_cast<std::size_t>(out_c_);
+        return floats * sizeof(float);
+    }
+
+    /// Input rows of the expanded tensor that `rows` output rows read.
+    static constexpr int ring_rows(int rows) noexcept { return (rows - 1) * stride + 3; }
+
+    /// Floats of one thread's band buffers for bands of `rows` output rows: the ring of
+    /// expanded rows (none without an expansion: the depthwise reads the block input)
+    /// and the depthwise output of one band.
+    std::size_t band_floats(Shape in, Padding padding, int rows) const {
+        const std::size_t hidden = static_cast<std::size_t>(hidden_);
+        const Shape dw = kernels::ConvGeometry::make({in.h, in.w, hidden_}, hidden_, 3, stride, padding).out_shape();
+        const std::size_t ring = expand_ ? align_floats(static_cast<std::size_t>(std::min(ring_rows(rows), in.h)) *
+                                                        static_cast<std::size_t>(in.w) * hidden)
+                                         : 0;
+        return ring + align_floats(static_cast<std::size_t>(rows) * static_cast<std::size_t>(dw.w) * hidden);
+    }
+
+    /// Output rows per band when the block runs fused with at most `band_bytes` of band
+    /// buffers per thread (at least 1 row, at most the whole output).
+    int band_rows(Shape in, Padding padding, std::size_t band_bytes) const {
+        const int out_h = depthwise_.output_shape({in.h, in.w, hidden_}, padding).h;
+        int rows = 1;
+        while (rows < out_h && band_floats(in, padding, rows + 1) * sizeof(float) <= band_bytes) ++rows;
+        return rows;
+    }
+
+    /// Floats of scratch: unfused (band_rows = 0), the expanded tensor (if any) and the
+    /// depthwise output; fused, the band buffers of each thread that gets rows.
+    std::size_t scratch_floats(Shape in, Padding padding, int band_rows = 0, int threads = 1) const {
         const Shape expanded{in.h, in.w, hidden_};
         const Shape dw = depthwise_.output_shape(expanded, padding);
+        if (band_rows > 0)
+            return static_cast<std::size_t>(std::min(threads, dw.h)) * band_floats(in, padding, band_rows);
         return (expand_ ? align_floats(expanded.size()) : 0) + align_floats(dw.size());
     }
 
@@ -77,10 +120,12 @@ public:
         slots.push_back(project_.slot(conv + std::to_string(i + 1), conv + std::to_string(i + 2)));
     }
 
-    /// Runs the block on one image: `scratch` holds scratch_floats() floats for the
-    /// expanded and depthwise tensors; `out` must not overlap `in`.
-    void forward(const float* in, Shape in_shape, float* out, float* scratch, Padding padding,
-                 Parallel par = {}) const {
+    /// Runs the block on one image, unfused (band_rows = 0) or fused in bands of
+    /// `band_rows` output rows; `scratch` holds scratch_floats(in_shape, padding,
+    /// band_rows, par.threads()) floats; `out` must not overlap `in`.
+    void forward(const float* in, Shape in_shape, float* out, float* scratch, Padding padding, Parallel par = {},
+                 int band_rows = 0) const {
+        if (band_rows > 0) return forward_fused(in, in_shape, out, scratch, padding, par, band_rows);
         const Shape expanded{in_shape.h, in_shape.w, hidden_};
         const float* dw_in = in;
         float* dw_out = scratch;
@@ -100,6 +145,57 @@ public:
     const PointwiseConv<Linear>& project() const noexcept { return project_; }          ///< The projection.
 
 private:
+    /// Each thread takes a contiguous share of the output rows (its own band buffers,
+    /// one barrier for the whole block) and walks it band by band.
+    void forward_fused(const float* in, Shape in_shape, float* out, float* scratch, Padding padding, Parallel par,
+                       int band_rows) const {
+        const kernels::ConvGeometry g =
+            kernels::ConvGeometry::make({in_shape.h, in_shape.w, hidden_}, hidden_, 3, stride, padding);
+        const std::size_t per_thread = band_floats(in_shape, padding, band_rows);
+        const std::size_t shares = static_cast<std::size_t>(std::min(par.threads(), g.out_h));
+        const std::size_t out_h = static_cast<std::size_t>(g.out_h);
+        par.split(shares, [&](std::size_t s0, std::size_t s1) {
+            for (std::size_t share = s0; share < s1; ++share)
+                run_bands(g, in, out, scratch + share * per_thread, band_rows, static_cast<int>(out_h * share / shares),
+                          static_cast<int>(out_h * (share + 1) / shares));
+        });
+    }
+
+    /// Output rows [y_begin, y_end), `band_rows` at a time, with one thread's buffers.
+    void run_bands(const kernels::ConvGeometry& g, const float* in, float* out, float* buffers, int band_rows,
+                   int y_begin, int y_end) const {
+        const std::size_t hidden = static_cast<std::size_t>(hidden_), in_w = static_cast<std::size_t>(g.in_w);
+        const std::size_t in_c = static_cast<std::size_t>(in_c_), out_c = static_cast<std::size_t>(out_c_);
+        const std::size_t out_w = static_cast<std::size_t>(g.out_w);
+        const int ring = std::min(ring_rows(band_rows), g.in_h);
+        float* expanded = buffers;  // ring: expanded row iy at row iy mod `ring`
+        float* dw_band = expand_ ? buffers + align_floats(static_cast<std::size_t>(ring) * in_w * hidden) : buffers;
+        int expanded_end = 0;  // expanded rows [.., expanded_end) are in the ring
+        for (int y0 = y_begin; y0 < y_end; y0 += band_rows) {
+            const int y1 = std::min(y_end, y0 + band_rows);
+            const float* dw_in = in;
+            kernels::RowWindow rows{0, y0};
+            if (expand_) {
+                const int need_begin = std::max(0, y0 * stride - g.pad_top);
+                const int need_end = std::min(g.in_h, (y1 - 1) * stride - g.pad_top + 3);
+                for (int iy = std::max(expanded_end, need_begin); iy < need_end;) {
+                    // the rows up to the ring's wrap are one contiguous GEMM
+                    const int count = std::min(need_end - iy, ring - iy % ring);
+                    expand_->forward_rows(in + static_cast<std::size_t>(iy) * in_w * in_c, count * g.in_w,
+                                          expanded + static_cast<std::size_t>(iy % ring) * in_w * hidden);
+                    iy += count;
+                }
+                expanded_end = need_end;
+                dw_in = expanded;
+                rows.in_ring = ring;
+            }
+            depthwise_.forward_rows(g, dw_in, dw_band, y0, y1, rows);
+            const std::size_t first = static_cast<std::size_t>(y0) * out_w;
+            project_.forward_rows(dw_band, static_cast<std::size_t>(y1 - y0) * out_w, out + first * out_c,
+                                  has_residual() ? in + first * in_c : nullptr);
+        }
+    }
+
     int in_c_;
     int out_c_;
     int hidden_;

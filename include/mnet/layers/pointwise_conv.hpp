@@ -81,6 +81,13 @@ public:
         }
     }
 
+    /// One thread's `pixels` rows: out = act(in · W + b) (+ residual), all output channels.
+    void forward_rows(const float* in, std::size_t pixels, float* out, const float* residual = nullptr) const noexcept {
+        const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
+        kernels::pointwise(pixels, k, n, in, packed_.data(), out, {Act::min, Act::max, residual}, 0, pixels, 0,
+                           kernels::pointwise_panels(n));
+    }
+
 private:
     std::size_t weight_count() const noexcept { return static_cast<std::size_t>(in_c_) * static_cast<std::size_t>(out_c_); }
 

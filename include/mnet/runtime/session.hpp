@@ -1,6 +1,6 @@
-// Session: runs a Model. It plans once (shapes of every activation, one arena
-// holding two ping-pong activation buffers, the largest block scratch and the
-// logits) and then `run` only binds pointers: no heap allocation per inference.
+// Session: runs a Model. It plans once (runtime/memory_plan.hpp: which blocks run
+// fused, one arena exactly as large as the peak activation memory) and then `run`
+// only binds pointers: no heap allocation per inference.
 // Thread safety: a Session is not thread-safe (one caller runs it at a time; its
 // own worker threads are internal); make one per concurrent caller. They may all
 // share one Model (tests/runtime/test_concurrency.cpp: 8 threads, clean under TSan).
@@ -15,15 +15,10 @@
 
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/models/model.hpp"
+#include "mnet/runtime/memory_plan.hpp"
 #include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
-
-/// How a Session runs: threads and the largest batch it plans for.
-struct SessionOptions {
-    int threads = 1;    ///< worker threads (1 = run inline on the caller's thread)
-    int max_batch = 1;  ///< largest N that `run` accepts
-};
 
 /// Runs a Model: plans once (every activation shape, one arena for all of them),
 /// then run() only binds pointers — no heap allocation per inference. Use one
@@ -32,28 +27,20 @@ class Session {
 public:
     /// Plans the arena for `model`; throws Error(argument) on threads or max_batch < 1.
     explicit Session(Model model, SessionOptions options = {})
-        : model_(std::move(model)), options_(options) {
-        if (checked_threads(options_.threads) > 1) pool_ = std::make_unique<ThreadPool>(options_.threads);
-        require(options_.max_batch >= 1, ErrorKind::argument,
-                "Session: max_batch must be >= 1, got " + std::to_string(options_.max_batch));
-        const Graph& graph = model_.graph();
-        for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
-            const Shape in = graph.shape_before(i);
-            activation_floats_ = std::max(activation_floats_, align_floats(graph.shape_before(i + 1).size()));
-            scratch_floats_ = std::max(scratch_floats_, std::visit([&](const auto& l) {
-                                           return align_floats(l.scratch_floats(in, graph.padding()));
-                                       }, graph.nodes()[i].layer));
-        }
-        logits_floats_ = align_floats(graph.output_shape().size() * static_cast<std::size_t>(options_.max_batch));
-        arena_ = AlignedBuffer(2 * activation_floats_ + scratch_floats_ + logits_floats_);
+        : model_(std::move(model)), options_(options), plan_(plan_memory(model_.graph(), options_)),
+          arena_(plan_.arena_floats()) {
+        if (options_.threads > 1) pool_ = std::make_unique<ThreadPool>(options_.threads);
     }
 
     const Model& model() const noexcept { return model_; }                ///< The model it runs.
     const SessionOptions& options() const noexcept { return options_; }  ///< As constructed.
     /// Floats of one input image (resolution² · 3).
     std::size_t input_size() const noexcept { return model_.graph().input_shape().size(); }
-    /// Bytes of the arena this session owns (all activations and scratch).
+    /// Bytes of the arena this session owns (all activations, scratch and logits):
+    /// memory_plan().peak_activation_bytes().
     std::size_t arena_bytes() const noexcept { return arena_.size() * sizeof(float); }
+    /// The plan the arena follows (per-node sizes, fused blocks' band rows).
+    const MemoryPlan& memory_plan() const noexcept { return plan_; }
 
     /// Runs N = input.size() / input_size() images (NHWC, N ≤ max_batch) and returns
     /// N × num_classes logits, valid until the next run.
@@ -67,41 +54,43 @@ public:
                                               " images), got " + std::to_string(input.size()));
         const std::size_t batch = input.size() / image;
         const std::size_t classes = model_.graph().output_shape().size();
-        float* logits = arena_.data() + 2 * activation_floats_ + scratch_floats_;
+        float* logits = arena_.data() + plan_.activation_floats;
         for (std::size_t n = 0; n < batch; ++n) run_one(input.data() + n * image, logits + n * classes);
         return {logits, batch * classes};
     }
 
 private:
+    /// Node i's output goes to the end of the activation region its input is not at
+    /// (node 0 reads the caller's buffer: low end), its scratch next to its input.
     void run_one(const float* input, float* logits) {
         const Graph& graph = model_.graph();
-        float* ping = arena_.data();
-        float* pong = ping + activation_floats_;
-        float* scratch = pong + activation_floats_;
-        const float* in = input;
+        float* const low = arena_.data();
+        float* const high = low + plan_.activation_floats;
         const Parallel par{pool_.get()};
         const std::size_t last = graph.nodes().size() - 1;
+        const float* in = input;
         for (std::size_t i = 0; i <= last; ++i) {
-            float* out = i == last ? logits : (in == ping ? pong : ping);
-            std::visit([&](const auto& l) { l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par); },
-                       graph.nodes()[i].layer);
+            const NodeMemory& node = plan_.nodes[i];
+            const bool out_low = i % 2 == 0;
+            float* out = i == last ? logits : out_low ? low : high - node.output;
+            float* scratch = out_low ? low + node.output : low + node.input;
+            std::visit(
+                [&](const auto& l) {
+                    if constexpr (detail::is_inverted_residual<std::decay_t<decltype(l)>>::value)
+                        l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par, node.band_rows);
+                    else
+                        l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par);
+                },
+                graph.nodes()[i].layer);
             in = out;
         }
     }
 
-    static int checked_threads(int threads) {
-        require(threads >= 1 && threads <= 256, ErrorKind::argument,
-                "Session: threads must be in [1, 256], got " + std::to_string(threads));
-        return threads;
-    }
-
     Model model_;
     SessionOptions options_;
-    std::unique_ptr<ThreadPool> pool_;  // none for threads = 1: run inline, no synchronisation
-    std::size_t activation_floats_ = 0;
-    std::size_t scratch_floats_ = 0;
-    std::size_t logits_floats_ = 0;
+    MemoryPlan plan_;
     AlignedBuffer arena_;
+    std::unique_ptr<ThreadPool> pool_;  // none for threads = 1: run inline, no synchronisation
 };
 
 }  // namespace mnet

@@ -8,14 +8,14 @@
 
 namespace mnet::kernels::reference {
 
-/// Output rows [y_begin, y_end) (y_end < 0: to the last row).
+/// Output rows [y_begin, y_end) (y_end < 0: to the last row), buffers laid out as `rows` says.
 inline void dwconv(const ConvGeometry& g, const float* in, const float* weight_hwc, const float* bias,
-                   float* out, const Epilogue& ep, int y_begin = 0, int y_end = -1) noexcept {
+                   float* out, const Epilogue& ep, int y_begin = 0, int y_end = -1, RowWindow rows = {}) noexcept {
     const int c_count = g.in_c;
     if (y_end < 0) y_end = g.out_h;
     for (int oy = y_begin; oy < y_end; ++oy) {
         for (int ox = 0; ox < g.out_w; ++ox) {
-            const long out_offset = (static_cast<long>(oy) * g.out_w + ox) * c_count;
+            const long out_offset = (static_cast<long>(oy - rows.out_first) * g.out_w + ox) * c_count;
             for (int c = 0; c < c_count; ++c) {
                 float acc = bias[c];
                 for (int ky = 0; ky < g.kernel; ++ky) {
@@ -24,7 +24,7 @@ inline void dwconv(const ConvGeometry& g, const float* in, const float* weight_h
                     for (int kx = 0; kx < g.kernel; ++kx) {
                         const int ix = ox * g.stride + kx - g.pad_left;
                         if (ix < 0 || ix >= g.in_w) continue;
-                        acc += in[(static_cast<long>(iy) * g.in_w + ix) * c_count + c] *
+                        acc += in[(static_cast<long>(rows.in_row(iy)) * g.in_w + ix) * c_count + c] *
                                weight_hwc[(ky * g.kernel + kx) * c_count + c];
                     }
                 }

@@ -128,18 +128,19 @@ inline void depthwise_pack(int kernel, int stride, std::size_t c, const float* w
     std::copy(bias, bias + c, packed + taps * c);
 }
 
-/// Output rows [y_begin, y_end) of a depthwise convolution (kernel and stride from g).
+/// Output rows [y_begin, y_end) of a depthwise convolution (kernel and stride from g),
+/// buffers laid out as `rows` says (whole image by default).
 template <int K, int S>
 void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
-               int y_begin, int y_end) noexcept {
+               int y_begin, int y_end, RowWindow rows = {}) noexcept {
 #if MNET_SIMD_ENABLED
     if constexpr (depthwise_has_simd(K, S)) {
-        simd::dwconv3x3<simd::default_arch, S>(g, in, packed, out, ep, y_begin, y_end);
+        simd::dwconv3x3<simd::default_arch, S>(g, in, packed, out, ep, y_begin, y_end, rows);
         return;
     }
 #endif
     const std::size_t taps = static_cast<std::size_t>(K * K) * static_cast<std::size_t>(g.in_c);
-    reference::dwconv(g, in, packed, packed + taps, out, ep, y_begin, y_end);
+    reference::dwconv(g, in, packed, packed + taps, out, ep, y_begin, y_end, rows);
 }
 
 /// All output rows of a depthwise convolution.

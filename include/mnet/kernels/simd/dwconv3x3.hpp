@@ -6,6 +6,7 @@
 // Weights: dwconv3x3_pack → [bias][tap 0..8], rows of round_up(C, 16). Twin: reference::dwconv.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -111,10 +112,11 @@ inline void dwconv3x3_channels(const ConvGeometry& g, const DwRow& r, const floa
 
 /// Output rows [y_begin, y_end) of a 3x3 depthwise convolution with stride S.
 /// Padding comes from the geometry (pad_top/pad_left; bottom/right follow from the
-/// output size), so tf_same and symmetric are the same code. Rows are independent.
+/// output size), so tf_same and symmetric are the same code. Rows are independent;
+/// `rows` places them in band buffers (a ring of input rows, a window of outputs).
 template <class Arch, int S>
 void dwconv3x3(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
-               int y_begin, int y_end) noexcept {
+               int y_begin, int y_end, RowWindow rows = {}) noexcept {
     static_assert(S == 1 || S == 2, "dwconv3x3: stride 1 or 2");
     const std::size_t C = static_cast<std::size_t>(g.in_c);
     const std::size_t in_row = static_cast<std::size_t>(g.in_w) * C, out_row = static_cast<std::size_t>(g.out_w) * C;
@@ -130,29 +132,31 @@ void dwconv3x3(const ConvGeometry& g, const float* in, const float* packed, floa
             r.valid[ky] = iy0 + ky >= 0 && iy0 + ky < g.in_h;
             if (r.valid[ky] && any < 0) any = iy0 + ky;
         }
-        if (any < 0) any = 0;  // a row with no input at all: every tap is zero
+        if (any < 0) any = std::clamp(iy0, 0, g.in_h - 1);  // no input row at all: every tap is zero
         for (int ky = 0; ky < 3; ++ky)
-            r.in[ky] = in + static_cast<std::size_t>(r.valid[ky] ? iy0 + ky : any) * in_row;
-        r.out = out + static_cast<std::size_t>(oy) * out_row;
-        r.residual = ep.residual ? ep.residual + static_cast<std::size_t>(oy) * out_row : nullptr;
+            r.in[ky] = in + static_cast<std::size_t>(rows.in_row(r.valid[ky] ? iy0 + ky : any)) * in_row;
+        const std::size_t out_at = static_cast<std::size_t>(oy - rows.out_first) * out_row;
+        r.out = out + out_at;
+        r.residual = ep.residual ? ep.residual + out_at : nullptr;
         detail::dwconv3x3_channels<Arch, S>(g, r, packed, 0, C, ep.min, ep.max);
     }
 }
 
 template <class Arch>
 void dwconv3x3s1(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
-                 int y_begin, int y_end) noexcept {
-    dwconv3x3<Arch, 1>(g, in, packed, out, ep, y_begin, y_end);
+                 int y_begin, int y_end, RowWindow rows) noexcept {
+    dwconv3x3<Arch, 1>(g, in, packed, out, ep, y_begin, y_end, rows);
 }
 
 template <class Arch>
 void dwconv3x3s2(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep,
-                 int y_begin, int y_end) noexcept {
-    dwconv3x3<Arch, 2>(g, in, packed, out, ep, y_begin, y_end);
+                 int y_begin, int y_end, RowWindow rows) noexcept {
+    dwconv3x3<Arch, 2>(g, in, packed, out, ep, y_begin, y_end, rows);
 }
 
 /// Registry of the depthwise family for Arch (one entry per stride).
-using DwconvFn = void (*)(const ConvGeometry&, const float*, const float*, float*, const Epilogue&, int, int) noexcept;
+using DwconvFn = void (*)(const ConvGeometry&, const float*, const float*, float*, const Epilogue&, int, int,
+                          RowWindow) noexcept;
 struct DwconvKernel {
     const char* name;
     DwconvFn fn;
