@@ -1,8 +1,10 @@
 // mnet-bench-models: whole-network latency over every published MobileNet
 // configuration (V1: α 1.0/0.75/0.5/0.25 × 224/192/160/128; V2: α 1.4 at 224,
 // α 1.0/0.75/0.5/0.35 × 224/192/160/128/96), at 1 and 2 threads, batch 1, plus
-// batch 8 at 2 threads for V1/V2 1.0-224. Counters: MAdds, GFLOP/s (2·MAdds per
-// image / time), % of the measured per-core FMA peak × threads, images/s.
+// batch 8 at 2 threads for V1/V2 1.0-224; every V2 row once more with unfused
+// inverted residuals (".../unfused"), so fused and unfused come from one run.
+// Counters: MAdds, GFLOP/s (2·MAdds per image / time), % of the measured
+// per-core FMA peak × threads, images/s.
 //
 // Each Google Benchmark repetition is ONE inference (manual time), so the
 // "median"/"min"/"p90" aggregates are over single runs, as PERF-NOTES §7 asks,
@@ -41,12 +43,13 @@ struct Config {
     int resolution;
     int threads;
     int batch;
+    bool fused = true;  // inverted residuals in row bands (SessionOptions::fuse_blocks)
 
-    /// "v2/1.0-224/t1/b1": the name run_grid.sh's CSV writer parses back.
+    /// "v2/1.0-224/t1/b1" (or ".../b1/unfused"): the name bench/grid_csv.py parses back.
     std::string name() const {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%s/%s-%d/t%d/b%d", arch == mnet::Arch::mobilenet_v1 ? "v1" : "v2",
-                      width_label().c_str(), resolution, threads, batch);
+        char buf[80];
+        std::snprintf(buf, sizeof buf, "%s/%s-%d/t%d/b%d%s", arch == mnet::Arch::mobilenet_v1 ? "v1" : "v2",
+                      width_label().c_str(), resolution, threads, batch, fused ? "" : "/unfused");
         return buf;
     }
     /// "1.0", "0.75", "0.35", "1.4": the labels of the published tables.
@@ -63,9 +66,12 @@ std::vector<Config> grid() {
     for (int threads : {1, 2}) {
         for (float w : {1.0f, 0.75f, 0.5f, 0.25f})
             for (int r : {224, 192, 160, 128}) configs.push_back({mnet::Arch::mobilenet_v1, w, r, threads, 1});
-        configs.push_back({mnet::Arch::mobilenet_v2, 1.4f, 224, threads, 1});
-        for (float w : {1.0f, 0.75f, 0.5f, 0.35f})
-            for (int r : {224, 192, 160, 128, 96}) configs.push_back({mnet::Arch::mobilenet_v2, w, r, threads, 1});
+        for (bool fused : {true, false}) {
+            configs.push_back({mnet::Arch::mobilenet_v2, 1.4f, 224, threads, 1, fused});
+            for (float w : {1.0f, 0.75f, 0.5f, 0.35f})
+                for (int r : {224, 192, 160, 128, 96})
+                    configs.push_back({mnet::Arch::mobilenet_v2, w, r, threads, 1, fused});
+        }
     }
     // Throughput: batch 8 on 2 threads next to the batch-1 rows above.
     configs.push_back({mnet::Arch::mobilenet_v1, 1.0f, 224, 2, 8});
@@ -110,7 +116,8 @@ void prepare(const Config& c) {
     live.name = c.name();
     mnet::Model model = make_model(c);
     live.madds = static_cast<double>(mnet::stats::complexity(model.graph()).madds);
-    live.session.emplace(model, mnet::SessionOptions{.threads = c.threads, .max_batch = c.batch});
+    live.session.emplace(model,
+                         mnet::SessionOptions{.threads = c.threads, .max_batch = c.batch, .fuse_blocks = c.fused});
     live.input.assign(live.session->input_size() * static_cast<std::size_t>(c.batch), 0.0f);
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -138,6 +145,7 @@ void run_config(benchmark::State& state, Config c) {
     state.counters["images_per_s"] = c.batch / seconds;
     state.counters["peak_GFLOPs_core"] = peak_gflops_per_core;
     state.counters["other_load_cores"] = live.others.cores();  // other processes, since this config's first run
+    state.counters["arena_bytes"] = static_cast<double>(live.session->arena_bytes());
 }
 
 double quantile(const std::vector<double>& v, double q) {

@@ -14,12 +14,13 @@ import json
 import re
 import sys
 
-COLUMNS = ["arch", "width", "resolution", "threads", "batch", "madds", "latency_ms_median",
+COLUMNS = ["arch", "width", "resolution", "threads", "batch", "blocks", "madds", "latency_ms_median",
            "latency_ms_min", "gflops", "pct_peak", "images_per_s",
            # beyond the brief's columns: noise and provenance
-           "latency_ms_p90", "runs", "other_load_cores", "cpu", "isa", "fma_peak_gflops_per_core", "loadavg_1min"]
+           "latency_ms_p90", "runs", "arena_bytes", "other_load_cores", "cpu", "isa", "fma_peak_gflops_per_core", "loadavg_1min"]
 
-NAME = re.compile(r"^(v[12])/([0-9.]+)-(\d+)/t(\d+)/b(\d+)/")
+# "v2/1.0-224/t1/b1/unfused/...": inverted residuals on whole tensors; without it, fused (V2) or none (V1)
+NAME = re.compile(r"^(v[12])/([0-9.]+)-(\d+)/t(\d+)/b(\d+)/(unfused/)?")
 TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -40,17 +41,18 @@ def rows_of(path):
         if b["aggregate_name"] == "median":
             entry["counters"] = b  # Google Benchmark puts user counters at the top level
         entry["runs"] = b.get("repetitions", "")
-    for (arch, width, res, threads, batch), e in by_name.items():
+    for (arch, width, res, threads, batch, unfused), e in by_name.items():
         threads, batch = int(threads), int(batch)
         madds = round(e["counters"]["MAdds_M"] * 1e6)
         median = e["median"]
         gflops = 2.0 * madds * batch / (median * 1e-3) * 1e-9
         yield {
             "arch": arch, "width": width, "resolution": int(res), "threads": threads, "batch": batch,
+            "blocks": "unfused" if unfused else ("fused" if arch == "v2" else "-"),
             "madds": madds, "latency_ms_median": f"{median:.4f}", "latency_ms_min": f"{e['min']:.4f}",
             "gflops": f"{gflops:.2f}", "pct_peak": f"{100.0 * gflops / (peak * threads):.1f}",
             "images_per_s": f"{batch / (median * 1e-3):.1f}", "latency_ms_p90": f"{e['p90']:.4f}",
-            "runs": e["runs"], "other_load_cores": f'{e["counters"].get("other_load_cores", 0):.2f}',
+            "runs": e["runs"], "arena_bytes": round(e["counters"].get("arena_bytes", 0)), "other_load_cores": f'{e["counters"].get("other_load_cores", 0):.2f}',
             "cpu": ctx["cpu_model"], "isa": ctx["mnet_isa"],
             "fma_peak_gflops_per_core": ctx["fma_peak_gflops_per_core"],
             "loadavg_1min": ctx.get("loadavg_1min", ""),

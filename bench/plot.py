@@ -18,7 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
 STYLE = {"v1": dict(color="tab:blue", marker="o", label="MobileNetV1"),
-         "v2": dict(color="tab:orange", marker="s", label="MobileNetV2")}
+         "v2": dict(color="tab:orange", marker="s", label="MobileNetV2 (fused blocks, the default)"),
+         "v2u": dict(color="tab:red", marker="x", label="MobileNetV2, unfused blocks")}
+
+
+def series(row):
+    """v1, v2 (fused inverted residuals) or v2u (unfused, grids from before 2026-11-28 have no such rows)."""
+    return row["arch"] + ("u" if row.get("blocks") == "unfused" else "")
 
 
 def main():
@@ -34,7 +40,9 @@ def main():
     for ax, t in zip(axes[0], threads):
         mine = [r for r in rows if int(r["threads"]) == t]
         for arch, style in STYLE.items():
-            pts = [r for r in mine if r["arch"] == arch]
+            pts = [r for r in mine if series(r) == arch]
+            if not pts:
+                continue
             for width in sorted({r["width"] for r in pts}):
                 line = sorted((float(r["madds"]) / 1e6, float(r["latency_ms_median"])) for r in pts if r["width"] == width)
                 ax.plot(*zip(*line), color=style["color"], lw=0.7, alpha=0.5)
@@ -45,7 +53,7 @@ def main():
                                        [float(r["latency_ms_p90"]) - m for m, r in zip(med, pts)]],
                         fmt="none", ecolor=style["color"], elinewidth=0.6, alpha=0.45, zorder=2)
             ax.scatter(xs, med, s=22, zorder=3, **style)
-            for r in pts:
+            for r in pts if arch != "v2u" else []:  # the unfused twin sits next to its fused point
                 ax.annotate(f'{r["width"]}-{r["resolution"]}', (float(r["madds"]) / 1e6, float(r["latency_ms_median"])),
                             xytext=(4, -3 if arch == "v1" else 3), textcoords="offset points", fontsize=6,
                             color=style["color"])
