@@ -181,7 +181,8 @@ private:
                 for (int iy = std::max(expanded_end, need_begin); iy < need_end;) {
                     // the rows up to the ring's wrap are one contiguous GEMM
                     const int count = std::min(need_end - iy, ring - iy % ring);
-                    expand_->forward_rows(in + static_cast<std::size_t>(iy) * in_w * in_c, count * g.in_w,
+                    expand_->forward_rows(in + static_cast<std::size_t>(iy) * in_w * in_c,
+                                          static_cast<std::size_t>(count) * in_w,
                                           expanded + static_cast<std::size_t>(iy % ring) * in_w * hidden);
                     iy += count;
                 }

@@ -29,7 +29,7 @@ struct SessionOptions {
     bool fuse_blocks = true;
     /// Band buffers per thread of a fused block: rows per band are the most that fit.
     /// The default (tuned on Zen4, README "Fused inverted residuals") keeps a band in L2.
-    std::size_t band_bytes = 64 * 1024;
+    std::size_t band_bytes = std::size_t{64} * 1024;
 };
 
 /// What one node needs (floats, each rounded up to the arena alignment).
