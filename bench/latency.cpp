@@ -1,10 +1,11 @@
 // mnet-latency: single-image latency of whole networks, random weights (or a
 // weights file), printed with the CPU model and the kernel ISA so figures from
 // different machines are never compared by accident.
-//   mnet-latency [--runs N] [--warmup N] [--threads T] [--layers] [file.safetensors ...]
+//   mnet-latency [--runs N] [--warmup N] [--threads T] [--unfused] [--layers] [file.safetensors ...]
 // Without files it times MobileNetV1 1.0-224 and MobileNetV2 1.0-224. Besides wall
 // time it prints the calling thread's CPU time, which holds on a machine shared with
-// other jobs (1 thread only). --layers adds a per-node table (median ms, GFLOP/s).
+// other jobs (1 thread only). --layers adds the per-node table of mnet::profile_layers
+// (runtime/profile.hpp: median ms, GFLOP/s, share; with --threads).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,10 +14,10 @@
 #include <fstream>
 #include <random>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "mnet/mnet.hpp"
+#include "mnet/runtime/profile.hpp"
 
 namespace {
 
@@ -50,8 +51,10 @@ double thread_cpu_ms() {
     return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
 }
 
-void time_model(const std::string& name, const mnet::Model& model, int runs, int warmup, int threads) {
-    mnet::Session session(model, {.threads = threads});
+void time_model(const std::string& name, const mnet::Model& model, int runs, int warmup,
+                const mnet::SessionOptions& options) {
+    const int threads = options.threads;
+    mnet::Session session(model, options);
     std::vector<float> input(session.input_size());
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -76,54 +79,11 @@ void time_model(const std::string& name, const mnet::Model& model, int runs, int
                 2.0 * static_cast<double>(madds) / at(0.5) * 1e-6, runs, sink == 12345.0f ? " " : "");
 }
 
-/// Median time of each graph node, run in order on buffers of our own.
-void profile_layers(const mnet::Model& model, int runs) {
-    const mnet::Graph& graph = model.graph();
-    const std::size_t nodes = graph.nodes().size();
-    std::size_t act = 0, scratch = 0;
-    for (std::size_t i = 0; i <= nodes; ++i) act = std::max(act, graph.shape_before(i).size());
-    for (std::size_t i = 0; i < nodes; ++i)
-        scratch = std::max(scratch, std::visit([&](const auto& l) { return l.scratch_floats(graph.shape_before(i), graph.padding()); },
-                                               graph.nodes()[i].layer));
-    mnet::AlignedBuffer a(act), b(act), s(scratch + 64);
-    std::fill_n(a.data(), act, 0.5f);
-    std::vector<std::vector<double>> ms(nodes);
-    for (int r = 0; r < runs; ++r) {
-        float* in = a.data();
-        float* out = b.data();
-        for (std::size_t i = 0; i < nodes; ++i) {
-            const auto t0 = std::chrono::steady_clock::now();
-            std::visit([&](const auto& l) { l.forward(in, graph.shape_before(i), out, s.data(), graph.padding()); },
-                       graph.nodes()[i].layer);
-            ms[i].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-            std::swap(in, out);
-        }
-    }
-    double total = 0;
-    for (std::size_t i = 0; i < nodes; ++i) {
-        std::vector<mnet::LayerStats> rows;
-        std::visit([&](const auto& l) { l.describe(graph.shape_before(i), graph.padding(), rows); }, graph.nodes()[i].layer);
-        std::uint64_t madds = 0;
-        std::string types;
-        for (const auto& row : rows) {
-            madds += row.madds;
-            types += (types.empty() ? "" : "+") + row.type;
-        }
-        std::sort(ms[i].begin(), ms[i].end());
-        const double med = ms[i][ms[i].size() / 2];
-        total += med;
-        std::printf("  %-14s %-40s %-12s -> %-12s %7.3f ms %6.1f GFLOP/s\n", graph.nodes()[i].name.c_str(), types.c_str(),
-                    mnet::to_string(graph.shape_before(i)).c_str(), mnet::to_string(graph.shape_before(i + 1)).c_str(),
-                    med, 2.0 * static_cast<double>(madds) / med * 1e-6);
-    }
-    std::printf("  sum of medians %.3f ms\n", total);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     int runs = 100, warmup = 20, threads = 1;
-    bool layers = false;
+    bool layers = false, fused = true;  // --unfused: inverted residuals on whole tensors
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -131,12 +91,15 @@ int main(int argc, char** argv) {
         else if (arg == "--warmup" && i + 1 < argc) warmup = std::atoi(argv[++i]);
         else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
         else if (arg == "--layers") layers = true;
+        else if (arg == "--unfused") fused = false;
         else files.push_back(arg);
     }
     std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
     const auto run = [&](const std::string& name, const mnet::Model& model) {
-        time_model(name, model, runs, warmup, threads);
-        if (layers) profile_layers(model, std::max(5, runs / 4));
+        const mnet::SessionOptions options{.threads = threads, .fuse_blocks = fused};
+        time_model(name, model, runs, warmup, options);
+        if (layers)
+            std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, runs / 4), options)).c_str(), stdout);
     };
     if (files.empty()) {
         run("mobilenet_v1_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v1));

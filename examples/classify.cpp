@@ -17,6 +17,7 @@
 
 #include "classify_args.hpp"
 #include "mnet/mnet.hpp"
+#include "mnet/runtime/profile.hpp"
 
 namespace {
 
@@ -109,6 +110,12 @@ int run(const mnet::cli::ClassifyArgs& args) {
         const std::size_t n = times.size();
         const double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
         std::printf("latency_ms min=%.3f median=%.3f\n", times.front(), median);
+    }
+    if (args.profile) {
+        constexpr int runs = 20;
+        std::printf("profile threads=%d runs=%d (each layer alone, median; GFLOP/s = 2 x MAdds / time)\n", args.threads,
+                    runs);
+        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, args.threads)).c_str(), stdout);
     }
     std::fflush(stdout);
     return 0;

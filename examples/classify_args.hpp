@@ -1,7 +1,7 @@
 // Command line of mnet-classify, parsed without touching any file so that tests
 // and a fuzzer can drive it: strings in, ClassifyArgs or Error(argument) out.
 //   mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]
-//                 [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] IMAGE...
+//                 [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] [--profile] IMAGE...
 // `--opt value` and `--opt=value` both work; `--` ends the options.
 #pragma once
 
@@ -25,13 +25,15 @@ struct ClassifyArgs {
     std::optional<Preprocess> preset;       ///< empty: the model's own preset
     std::string dump_logits;                ///< empty: no dump
     int bench = 0;                          ///< timed runs after a warm-up; 0: no benchmark
+    bool profile = false;                   ///< print the per-layer profile (mnet::profile_layers)
     std::vector<std::string> images;
     bool help = false;
 };
 
 inline constexpr const char* classify_usage =
     "usage: mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]\n"
-    "                     [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] IMAGE...\n"
+    "                     [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] [--profile]\n"
+    "                     IMAGE...\n"
     "  --model FILE        .safetensors or .tflite weights; give it twice to chain two files\n"
     "  --labels FILE       one label per line (default: imagenet_<classes>.txt in <model dir>/labels\n"
     "                      or <model dir>/../labels; without one, labels print as '-')\n"
@@ -41,6 +43,9 @@ inline constexpr const char* classify_usage =
     "  --dump-logits OUT   write the raw logits of every image, little-endian float32\n"
     "  --bench N           after classifying, time N runs of the first image after a warm-up;\n"
     "                      ends with 'latency_ms min=<x> median=<y>'\n"
+    "  --profile           then time every layer of the network (20 runs after a warm-up, with\n"
+    "                      --threads): node, layers, input -> output, median ms, GFLOP/s, share,\n"
+    "                      and a 'total' line\n"
     "Prints per image: 'image PATH WxH', K lines 'rank  class_index  probability  label',\n"
     "and 'inference_ms T'.\n";
 
@@ -73,7 +78,7 @@ inline Preprocess parse_preset(std::string_view text) {
 inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
     ClassifyArgs out;
     bool seen_labels = false, seen_top = false, seen_threads = false, seen_preset = false, seen_dump = false,
-         seen_bench = false;
+         seen_bench = false, seen_profile = false;
     auto once = [](bool& seen, std::string_view option) {
         require(!seen, ErrorKind::argument, std::string(option) + " given twice");
         seen = true;
@@ -94,6 +99,11 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
             out.help = true;
             continue;
         }
+        if (arg == "--profile") {  // the one flag without a value
+            once(seen_profile, arg);
+            out.profile = true;
+            continue;
+        }
         // --name=value or --name value
         std::string name = arg, value;
         bool has_value = false;
@@ -102,6 +112,7 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
             value = arg.substr(eq + 1);
             has_value = true;
         }
+        require(name != "--profile", ErrorKind::argument, "--profile takes no value");
         const bool known = name == "--model" || name == "--labels" || name == "--top" || name == "--threads" ||
                            name == "--preset" || name == "--dump-logits" || name == "--bench";
         require(known, ErrorKind::argument, "unknown option '" + name + "'");

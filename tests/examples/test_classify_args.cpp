@@ -42,6 +42,20 @@ TEST_CASE("classify args: full command line", "[cli]") {
     CHECK(a.bench == 20);
     CHECK(a.images == std::vector<std::string>{"x.jpg", "y.png"});
     CHECK_FALSE(a.help);
+    CHECK_FALSE(a.profile);
+}
+
+TEST_CASE("classify args: --profile is a flag", "[cli]") {
+    const ClassifyArgs a = parse({"--profile", "--model", "m.tflite", "--threads", "2", "x.jpg"});
+    CHECK(a.profile);
+    CHECK(a.threads == 2);
+    CHECK(a.images == std::vector<std::string>{"x.jpg"});
+    CHECK(parse({"--model", "m.tflite", "x.jpg", "--profile"}).profile);
+    CHECK_THAT(error_of({"--profile=yes", "--model", "m", "x.jpg"}), Contains("--profile takes no value"));
+    CHECK_THAT(error_of({"--profile", "--profile", "--model", "m", "x.jpg"}), Contains("--profile given twice"));
+    const ClassifyArgs image = parse({"--model", "m", "--", "--profile"});  // after --, an image name
+    CHECK_FALSE(image.profile);
+    CHECK(image.images == std::vector<std::string>{"--profile"});
 }
 
 TEST_CASE("classify args: defaults, --help and --", "[cli]") {

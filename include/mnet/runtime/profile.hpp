@@ -1,0 +1,143 @@
+// profile_layers: where an inference's time goes, node by node. Every node of a
+// model's graph runs its own forward() (the layer interface a Session uses:
+// forward, scratch_floats, describe) on two ping-pong buffers and a scratch
+// buffer of this function's own, `runs` times after one warm-up pass, as a Session
+// with the same options runs it (threads: a ThreadPool of its own when > 1;
+// inverted residuals fused or not, as the memory plan decides); each row gives the
+// node's median time, multiply-adds and achieved GFLOP/s. Used by
+// `mnet-classify --profile` and `mnet-latency --layers`. Not part of
+// <mnet/mnet.hpp>: include it where you profile.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "mnet/core/aligned_buffer.hpp"
+#include "mnet/core/error.hpp"
+#include "mnet/models/model.hpp"
+#include "mnet/runtime/memory_plan.hpp"
+#include "mnet/runtime/thread_pool.hpp"
+
+namespace mnet {
+
+/// One graph node's share of an inference.
+struct LayerProfile {
+    std::string name;         ///< node name ("features.3")
+    std::string types;        ///< its layers' complexity-row types, joined by '+' ("conv1x1+dwconv3x3s2+conv1x1")
+    Shape in;                 ///< input activation (one image)
+    Shape out;                ///< output activation
+    std::uint64_t madds = 0;  ///< multiply-adds: the node's rows of stats::complexity
+    double median_ms = 0;     ///< median time of one forward over the runs
+    double min_ms = 0;        ///< fastest run
+    int band_rows = 0;        ///< rows per band if the node is a fused inverted residual, else 0
+
+    /// Achieved GFLOP/s at the median time (2 FLOPs per multiply-add).
+    double gflops() const noexcept {
+        return median_ms > 0 ? 2.0 * static_cast<double>(madds) / median_ms * 1e-6 : 0.0;
+    }
+};
+
+/// Times each node of `model`'s graph as a Session with `options` runs it: one warm-up
+/// pass over the chain, then `runs` timed passes (runs ≥ 1), every node's forward()
+/// timed alone. One row per graph node, in execution order. Error(argument) for runs
+/// < 1 or options a Session refuses. The sum of the medians is close to a Session's latency.
+inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, const SessionOptions& options) {
+    require(runs >= 1, ErrorKind::argument, "profile_layers: runs must be >= 1, got " + std::to_string(runs));
+    const Graph& graph = model.graph();
+    const MemoryPlan plan = plan_memory(graph, options);
+    const std::size_t nodes = graph.nodes().size();
+    std::vector<LayerProfile> rows(nodes);
+    std::size_t activation = 0, scratch = 0;
+    for (std::size_t i = 0; i < nodes; ++i) {
+        LayerProfile& row = rows[i];
+        row.name = graph.nodes()[i].name;
+        row.in = graph.shape_before(i);
+        row.out = graph.shape_before(i + 1);
+        row.band_rows = plan.nodes[i].band_rows;
+        activation = std::max({activation, row.in.size(), row.out.size()});
+        scratch = std::max(scratch, plan.nodes[i].scratch);
+        std::vector<LayerStats> stats;
+        std::visit([&](const auto& layer) { layer.describe(row.in, graph.padding(), stats); }, graph.nodes()[i].layer);
+        for (const LayerStats& s : stats) {
+            row.madds += s.madds;
+            row.types += (row.types.empty() ? "" : "+") + s.type;
+        }
+    }
+    // 64 floats of slack past the scratch, as a Session's arena aligns each region to 64 bytes.
+    AlignedBuffer a(activation), b(activation), s(scratch + 64);
+    std::fill_n(a.data(), activation, 0.5f);
+    std::fill_n(b.data(), activation, 0.5f);
+    std::unique_ptr<ThreadPool> pool = options.threads > 1 ? std::make_unique<ThreadPool>(options.threads) : nullptr;
+    const Parallel par{pool.get()};
+
+    std::vector<std::vector<double>> ms(nodes, std::vector<double>(static_cast<std::size_t>(runs)));
+    for (int r = -1; r < runs; ++r) {  // r = -1: warm-up (caches, page faults, pool start-up)
+        const float* in = a.data();
+        float* out = b.data();
+        for (std::size_t i = 0; i < nodes; ++i) {
+            const auto t0 = std::chrono::steady_clock::now();
+            std::visit(
+                [&](const auto& layer) {
+                    if constexpr (detail::is_inverted_residual<std::decay_t<decltype(layer)>>::value)
+                        layer.forward(in, rows[i].in, out, s.data(), graph.padding(), par, rows[i].band_rows);
+                    else
+                        layer.forward(in, rows[i].in, out, s.data(), graph.padding(), par);
+                },
+                graph.nodes()[i].layer);
+            const auto t1 = std::chrono::steady_clock::now();
+            if (r >= 0) ms[i][static_cast<std::size_t>(r)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
+            in = out;
+            out = out == b.data() ? a.data() : b.data();
+        }
+    }
+    for (std::size_t i = 0; i < nodes; ++i) {
+        std::vector<double>& t = ms[i];
+        std::sort(t.begin(), t.end());
+        const std::size_t n = t.size();
+        rows[i].median_ms = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+        rows[i].min_ms = t.front();
+    }
+    return rows;
+}
+
+/// profile_layers with `threads` threads and the default SessionOptions otherwise.
+inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, int threads = 1) {
+    return profile_layers(model, runs, SessionOptions{.threads = threads});
+}
+
+/// The table mnet-classify --profile and mnet-latency --layers print: per node its
+/// name, layer types, input -> output shape, median ms, GFLOP/s and share of the
+/// total; then a line `total <ms> ms <GFLOP/s> GFLOP/s` (sum of the medians).
+inline std::string format_profile(const std::vector<LayerProfile>& rows) {
+    double total_ms = 0;
+    std::uint64_t total_madds = 0;
+    for (const LayerProfile& r : rows) {
+        total_ms += r.median_ms;
+        total_madds += r.madds;
+    }
+    std::string out;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-14s %-52s %-12s    %-12s %10s %8s %7s\n", "node", "layers", "input", "output",
+                  "median_ms", "GFLOP/s", "share");
+    out += line;
+    for (const LayerProfile& r : rows) {
+        const std::string layers = r.band_rows > 0 ? r.types + " (fused, " + std::to_string(r.band_rows) + "-row bands)" : r.types;
+        std::snprintf(line, sizeof line, "%-14s %-52s %-12s -> %-12s %10.3f %8.1f %6.1f%%\n", r.name.c_str(),
+                      layers.c_str(), to_string(r.in).c_str(), to_string(r.out).c_str(), r.median_ms, r.gflops(),
+                      total_ms > 0 ? 100.0 * r.median_ms / total_ms : 0.0);
+        out += line;
+    }
+    const double gflops = total_ms > 0 ? 2.0 * static_cast<double>(total_madds) / total_ms * 1e-6 : 0.0;
+    std::snprintf(line, sizeof line, "total %.3f ms %.1f GFLOP/s (%zu nodes, %llu MAdds)\n", total_ms, gflops,
+                  rows.size(), static_cast<unsigned long long>(total_madds));
+    return out + line;
+}
+
+}  // namespace mnet
