@@ -61,16 +61,18 @@ public:
                                 bias.data(), packed_.data());
     }
 
-    /// out = act(in · W + b) (+ residual, added after the activation). Large layers split
-    /// their rows across the pool's threads, small ones (≤ 196 pixels, PERF-NOTES §6) their
-    /// output panels, which also halves each core's share of the weights.
+    /// out = act(in · W + b) (+ residual, added after the activation). Threads split the
+    /// rows when the input (m × k) is at least as large as the weights (k × n): each core
+    /// then reads its own rows, which the layer before it wrote on that core. Otherwise
+    /// (the 14×14 expands and the 7×7 stage) they split the output panels, which halves
+    /// each core's share of the weights (PERF-NOTES §6).
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding, Parallel par = {},
                  const float* residual = nullptr) const {
         const std::size_t m = static_cast<std::size_t>(in_shape.h) * static_cast<std::size_t>(in_shape.w);
         const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
         const std::size_t panels = kernels::pointwise_panels(n), mr = kernels::pointwise_mr();
         const kernels::Epilogue ep{Act::min, Act::max, residual};
-        if (m > 196 || panels < static_cast<std::size_t>(par.threads())) {
+        if (m >= n || panels < static_cast<std::size_t>(par.threads())) {
             par.split((m + mr - 1) / mr, [&](std::size_t b0, std::size_t b1) {
                 kernels::pointwise(m, k, n, in, packed_.data(), out, ep, b0 * mr, std::min(m, b1 * mr), 0, panels);
             });
