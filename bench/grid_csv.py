@@ -62,8 +62,13 @@ def rows_of(path):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    rows = [r for path in sys.argv[2:] for r in rows_of(path)]
-    rows.sort(key=lambda r: (r["threads"], r["batch"], r["arch"], -float(r["width"]), -r["resolution"]))
+    # one row per configuration: when several files measured it, the last file wins
+    unique = {}
+    for path in sys.argv[2:]:
+        for r in rows_of(path):
+            unique[(r["arch"], r["width"], r["resolution"], r["threads"], r["batch"], r["blocks"])] = r
+    rows = list(unique.values())
+    rows.sort(key=lambda r: (r["threads"], r["batch"], r["arch"], r["blocks"], -float(r["width"]), -r["resolution"]))
     with open(sys.argv[1], "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
