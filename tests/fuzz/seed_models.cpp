@@ -1,6 +1,6 @@
 // mnet-fuzz-seeds OUT_DIR: writes the small valid files the fuzz corpora grow
 // from (make_seeds.py then truncates, flips and edits them). Models are tiny on
-// purpose (α 0.05, 16x16 input, 3 classes: a few kB of weights), so a fuzzer
+// purpose (α 0.05, 16x16 input, 3 classes: 25-250 kB files), so a fuzzer
 // spends its time in headers, tables and indices, not in megabytes of floats.
 //   OUT_DIR/safetensors/*.safetensors   V1/V2, F32/F16/BF16/F64, BN folded or not
 //   OUT_DIR/tflite/*.tflite             synthetic V1 graphs (tests/io/test_tflite_builder.hpp)

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/safetensors_header_input.hpp"
 #include "io/test_tflite_builder.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
@@ -186,6 +187,12 @@ std::vector<BadInput> bad_inputs() {
                        edited([](nlohmann::json& h) { h["__metadata__"]["num_classes"] = "1000000"; }));
          },
          K::shape, {"num_classes '1000000' disagrees with tensor 'classifier.1.bias' [10]"}},
+        {"safetensors: num_classes 10^6 on a small file (fuzz: a 4 GB graph before the fix)",
+         [=] {
+             const Bytes header = fuzz_input("safetensors_header_num_classes_1e6.json");
+             load_file("classes1e6.safetensors", fuzz::safetensors_from_header(header.data(), header.size()));
+         },
+         K::shape, {"classes1e6.safetensors", "num_classes '1000000' disagrees with tensor 'classifier.1.bias' [3]"}},
         {"safetensors: metadata asks for a graph larger than the file",
          [] {
              load_file("wide.safetensors",
@@ -277,6 +284,9 @@ std::vector<BadInput> bad_inputs() {
         {"image: PNG chunk longer than the file (fuzz)",
          [=] { image_file("idat.png", fuzz_input("image_png_idat_length_2gib.png")); }, K::format,
          {"idat.png", "cannot decode PNG image: chunk 'IDAT' claims 2130706495 bytes, only"}},
+        {"image: PNG with an empty first IDAT chunk (fuzz)",
+         [=] { image_file("empty_idat.png", fuzz_input("image_png_empty_idat.png")); }, K::format,
+         {"empty_idat.png", "cannot decode PNG image: empty IDAT chunk before any image data"}},
         {"image: JPEG Huffman table of 4080 codes (fuzz)",
          [=] { image_file("dht.jpg", fuzz_input("image_jpeg_dht_4080_codes.jpg")); }, K::format,
          {"dht.jpg", "Huffman table (DHT) defines", "at most 256 are allowed"}},
@@ -334,8 +344,10 @@ TEST_CASE("bad inputs: odd but valid images work end to end", "[io][bad][image]"
 
 TEST_CASE("bad inputs: every fuzzer-found input is refused or decoded and never crashes", "[io][bad][fuzz]") {
     // tests/data/fuzz/<reader>_<what>.<ext>: the inputs that crashed a fuzz target before
-    // the fix named in the reader's header. Under the sanitizer build this replays them
-    // through the same entry points; the rows above assert what each one reports.
+    // the fix named in the reader's header (safetensors_header_*: a JSON header for the
+    // header-mode target, made into a file the way that target does). Under the sanitizer
+    // build this replays them through the same entry points; the rows above assert what
+    // each kind of input reports.
     int replayed = 0;
     for (const auto& entry : std::filesystem::directory_iterator(test::test_input("fuzz"))) {
         const std::string name = entry.path().filename().string();
@@ -345,6 +357,8 @@ TEST_CASE("bad inputs: every fuzzer-found input is refused or decoded and never 
             if (name.starts_with("image_")) {
                 const Image image = decode_image(bytes, name);
                 CHECK(preprocess(image, {32, Preprocess::torchvision}).size() == 32u * 32 * 3);
+            } else if (name.starts_with("safetensors_header_")) {  // an input of the header-mode target
+                io::load_safetensors(io::SafetensorsFile(name, fuzz::safetensors_from_header(bytes.data(), bytes.size())));
             } else if (name.starts_with("safetensors_")) {
                 io::load_safetensors(io::SafetensorsFile(name, bytes));
             } else if (name.starts_with("tflite_")) {

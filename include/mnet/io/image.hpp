@@ -6,9 +6,10 @@
 // side, ≤ 100 MP), and only formats with an unambiguous signature reach stb (its
 // TGA reader accepts noise). Debian's stb is 2.27, whose known bugs the fuzzer
 // (tests/fuzz/fuzz_image.cpp) reached; the inputs that trigger them are refused
-// before stb sees them: PNG chunks past the end of the file, JPEG Huffman tables
-// of more than 256 codes, PNM header numbers of more than 9 digits, 16-bit PNM
-// and PNM pixel data shorter than the header says. (README, "Hostile input".)
+// before stb sees them: PNG chunks past the end of the file or an empty first
+// IDAT, JPEG Huffman tables of more than 256 codes, PNM header numbers of more
+// than 9 digits, 16-bit PNM and PNM pixel data shorter than the header says.
+// (README, "Hostile input".)
 #pragma once
 
 #include <cstdint>
@@ -68,9 +69,12 @@ inline const char* image_signature(std::span<const std::uint8_t> b) noexcept {
 /// Empty if every PNG chunk up to IEND lies inside the file, else what does not.
 /// stb (2.27) grows its IDAT buffer to the length a chunk header claims before
 /// reading the chunk, so a 100-byte file could make it ask for 2 GiB (found by
-/// tests/fuzz/fuzz_image). A chunk whose data runs past the end is refused here.
+/// tests/fuzz/fuzz_image). A chunk whose data runs past the end is refused here,
+/// and so is an empty IDAT before any image data: stb would memcpy 0 bytes to its
+/// still-null buffer (undefined behaviour; fuzz). Encoders never write one.
 inline std::string png_chunk_problem(std::span<const std::uint8_t> b) {
     std::size_t at = 8;  // after the signature
+    bool image_data = false;
     while (b.size() - at >= 8) {
         const std::uint32_t length = (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
                                      (std::uint32_t{b[at + 2]} << 8) | std::uint32_t{b[at + 3]};
@@ -83,6 +87,10 @@ inline std::string png_chunk_problem(std::span<const std::uint8_t> b) {
         if (length > left)
             return "chunk '" + type + "' claims " + std::to_string(length) + " bytes, only " + std::to_string(left) +
                    " remain in the file";
+        if (type == "IDAT") {
+            if (length == 0 && !image_data) return "empty IDAT chunk before any image data";
+            image_data = true;
+        }
         if (type == "IEND" || length + std::size_t{4} >= left) break;  // the end, or no room for another chunk
         at += 12 + length;
     }
@@ -186,9 +194,10 @@ inline std::string stb_reason() {
 }  // namespace io::detail
 
 /// Decodes an image held in memory; `name` (usually the path) goes into error messages.
-/// Grayscale, gray+alpha, RGBA, palette and 16-bit inputs all come out as 8-bit RGB
-/// (alpha is dropped, 16-bit samples keep their high byte). Throws Error(format) on
-/// data it cannot decode, Error(unsupported) on images above the size limits.
+/// Grayscale, gray+alpha, RGBA, palette and 16-bit PNG inputs all come out as 8-bit
+/// RGB (alpha is dropped, 16-bit samples keep their high byte). Throws Error(format)
+/// on data it cannot decode, Error(unsupported) on images above the size limits and
+/// on 16-bit PNM (which Debian's stb decodes wrongly).
 inline Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name) {
     require(!bytes.empty(), ErrorKind::format, name + ": empty file, not an image");
     require(bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()), ErrorKind::unsupported,
