@@ -64,8 +64,7 @@ public:
                  Parallel par = {}) const {
         const kernels::ConvGeometry g = kernels::ConvGeometry::make(in_shape, c_, K, stride, padding);
         par.split(static_cast<std::size_t>(g.out_h), [&](std::size_t y0, std::size_t y1) {
-            kernels::depthwise<K, stride>(g, in, packed_.data(), out, {Act::min, Act::max}, static_cast<int>(y0),
-                                          static_cast<int>(y1));
+            forward_rows(g, in, out, static_cast<int>(y0), static_cast<int>(y1), {});
         });
     }
 

@@ -17,6 +17,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/error.hpp"
 #include "mnet/models/graph.hpp"
+#include "mnet/runtime/thread_pool.hpp"
 
 namespace mnet {
 
@@ -61,7 +62,7 @@ struct is_inverted_residual<InvertedResidual<S>> : std::true_type {};
 
 /// Output rows per band of node `layer` under `options`, 0 to run it unfused. A fused
 /// block reads its expand and project weights once per band, so blocks whose weights
-/// alone outgrow the band budget (the 14×14 and 7×7 stages: 196 KB-1.2 MB) stay
+/// alone outgrow the band budget (the 14×14 and 7×7 stages: 74 KB-1.2 MB) stay
 /// unfused: their tensors are small, and bands would stream the weights from L2 or
 /// memory again and again (README, "Fused inverted residuals", has the measurements).
 template <class L>
@@ -71,6 +72,18 @@ int band_rows_for(const L& layer, Shape in, Padding padding, const SessionOption
             return layer.band_rows(in, padding, options.band_bytes);
     }
     return 0;
+}
+
+/// Runs node `layer` the way `node` plans it: an inverted residual fused in bands of
+/// node.band_rows (unfused when 0), any other layer as is. Session and profile_layers
+/// both run nodes through this.
+template <class L>
+void forward_planned(const L& layer, const NodeMemory& node, const float* in, Shape in_shape, float* out,
+                     float* scratch, Padding padding, Parallel par) {
+    if constexpr (is_inverted_residual<L>::value)
+        layer.forward(in, in_shape, out, scratch, padding, par, node.band_rows);
+    else
+        layer.forward(in, in_shape, out, scratch, padding, par);
 }
 
 }  // namespace detail

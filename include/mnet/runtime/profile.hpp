@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -85,10 +84,7 @@ inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, co
             const auto t0 = std::chrono::steady_clock::now();
             std::visit(
                 [&](const auto& layer) {
-                    if constexpr (detail::is_inverted_residual<std::decay_t<decltype(layer)>>::value)
-                        layer.forward(in, rows[i].in, out, s.data(), graph.padding(), par, rows[i].band_rows);
-                    else
-                        layer.forward(in, rows[i].in, out, s.data(), graph.padding(), par);
+                    detail::forward_planned(layer, plan.nodes[i], in, rows[i].in, out, s.data(), graph.padding(), par);
                 },
                 graph.nodes()[i].layer);
             const auto t1 = std::chrono::steady_clock::now();

@@ -76,10 +76,7 @@ private:
             float* scratch = out_low ? low + node.output : low + node.input;
             std::visit(
                 [&](const auto& l) {
-                    if constexpr (detail::is_inverted_residual<std::decay_t<decltype(l)>>::value)
-                        l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par, node.band_rows);
-                    else
-                        l.forward(in, graph.shape_before(i), out, scratch, graph.padding(), par);
+                    detail::forward_planned(l, node, in, graph.shape_before(i), out, scratch, graph.padding(), par);
                 },
                 graph.nodes()[i].layer);
             in = out;
