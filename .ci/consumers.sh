@@ -5,7 +5,9 @@
 # consumer must (and must not) get from mnet: the installed package config finds
 # its Debian dependencies, the version file accepts 0.1 and rejects 9, and none of
 # mnet's own build options (-march=native, warnings, MNET_SIMD, build type) leak
-# into the host's compile commands. Ends with the compile-time report of a host TU
+# into the host's compile commands, and that mnet::mnet compiles its loaders TU
+# (MNET_SEPARATE_LOADERS) into both host targets while mnet::header_only adds
+# nothing. Ends with the compile-time report of a host TU
 # (cmake/measure-compile-time.sh; printed, not enforced: CI machines are shared).
 #   bash .ci/consumers.sh          (MNET_DATA_DIR defaults to ../shared)
 set -euo pipefail
@@ -45,6 +47,22 @@ check_no_leak() {
   echo "no leak of: $*"
 }
 
+# Checks how the host targets in $1 were compiled: "separate" (mnet::mnet: every host
+# TU has MNET_SEPARATE_LOADERS and both host_app and host_classifier compile
+# mnet_loaders.cpp) or "header-only" (neither).
+check_mode() {
+  local db=$1/compile_commands.json n_loaders n_macro
+  n_loaders=$(grep -c '"file": ".*mnet_loaders\.cpp"' "$db" || true)
+  n_macro=$(grep '"command"' "$db" | grep -c -e '-DMNET_SEPARATE_LOADERS' || true)
+  if [ "$2" = separate ]; then
+    [ "$n_loaders" = 2 ] || fail "$1: expected mnet_loaders.cpp compiled in host_app and host_classifier, got $n_loaders"
+    [ "$n_macro" = "$(grep -c '"command"' "$db")" ] || fail "$1: MNET_SEPARATE_LOADERS missing from a host TU"
+  else
+    [ "$n_loaders" = 0 ] && [ "$n_macro" = 0 ] || fail "$1: mnet::header_only added mnet_loaders.cpp or MNET_SEPARATE_LOADERS"
+  fi
+  echo "mnet linkage: $2 ($n_loaders loaders TUs, $n_macro TUs with MNET_SEPARATE_LOADERS)"
+}
+
 configure_app() {  # build dir, then cmake options
   local dir=$1
   shift
@@ -57,7 +75,7 @@ step "1/3 installed package: cmake --install, then find_package(mnet CONFIG REQU
 cmake -S "$ROOT" -B "$WORK/mnet-build" -DMNET_BUILD_TESTS=OFF -DMNET_BUILD_EXAMPLES=OFF >"$WORK/mnet-build.log" 2>&1 ||
   { cat "$WORK/mnet-build.log"; fail "configure mnet for install"; }
 cmake --install "$WORK/mnet-build" --prefix "$WORK/prefix" >/dev/null
-for f in include/mnet/mnet.hpp include/mnet/version.hpp share/cmake/mnet/mnetConfig.cmake \
+for f in include/mnet/mnet.hpp include/mnet/version.hpp share/mnet/mnet_loaders.cpp share/cmake/mnet/mnetConfig.cmake \
          share/cmake/mnet/mnetConfigVersion.cmake share/cmake/mnet/mnetDependencies.cmake share/cmake/mnet/mnetTargets.cmake; do
   [ -f "$WORK/prefix/$f" ] || fail "not installed: $f"
 done
@@ -84,20 +102,23 @@ echo "version file: 0.1 accepted, 9 rejected"
 configure_app "$WORK/package" -DMNET_CONSUME=package -DCMAKE_PREFIX_PATH="$WORK/prefix" -DCMAKE_BUILD_TYPE=Release
 run_app "$WORK/package"
 check_no_leak "$WORK/package" -march= -Wall -Wextra -Werror MNET_SIMD=
+check_mode "$WORK/package" separate
 
-step "2/3 add_subdirectory (no build type given: mnet must not force one; host warnings as errors)"
-configure_app "$WORK/subdir" -DMNET_CONSUME=subdirectory -DMNET_SOURCE_DIR="$ROOT" -DHOST_APP_WERROR=ON
+step "2/3 add_subdirectory, mnet::header_only (no build type given: mnet must not force one; host warnings as errors)"
+configure_app "$WORK/subdir" -DMNET_CONSUME=subdirectory -DMNET_SOURCE_DIR="$ROOT" -DHOST_APP_WERROR=ON -DHOST_APP_HEADER_ONLY=ON
 grep -q '^CMAKE_BUILD_TYPE:STRING=$' "$WORK/subdir/CMakeCache.txt" ||
   fail "mnet set the host's build type: $(grep '^CMAKE_BUILD_TYPE' "$WORK/subdir/CMakeCache.txt")"
 run_app "$WORK/subdir"
 check_no_leak "$WORK/subdir" -march= MNET_SIMD=
+check_mode "$WORK/subdir" header-only
 
-step "3/3 FetchContent from an archive of this checkout (works offline, no git needed), MNET_SEPARATE_LOADERS"
+step "3/3 FetchContent from an archive of this checkout (works offline, no git needed; host warnings as errors)"
 tar -C "$ROOT" --exclude=./.git --exclude='./build*' -czf "$WORK/mnet-src.tar.gz" .
 configure_app "$WORK/fetch" -DMNET_CONSUME=fetchcontent -DMNET_FETCH_URL="$WORK/mnet-src.tar.gz" \
-  -DCMAKE_BUILD_TYPE=Release -DHOST_APP_WERROR=ON -DHOST_APP_SEPARATE_LOADERS=ON
+  -DCMAKE_BUILD_TYPE=Release -DHOST_APP_WERROR=ON
 run_app "$WORK/fetch"
 check_no_leak "$WORK/fetch" -march= MNET_SIMD=
+check_mode "$WORK/fetch" separate
 
 step "all three consumer builds pass"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "mnet/io/image.hpp"
+#include "mnet/io/detail/image_decode.hpp"
 #include "mnet/io/preprocess.hpp"
 
 namespace {

@@ -19,6 +19,8 @@
 
 #include "fuzz/safetensors_header_input.hpp"
 #include "io/test_tflite_builder.hpp"
+#include "mnet/io/safetensors_model.hpp"
+#include "mnet/io/tflite.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
 #include "support/errors.hpp"

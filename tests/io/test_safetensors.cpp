@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "mnet/io/safetensors_model.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
 #include "support/safetensors_files.hpp"

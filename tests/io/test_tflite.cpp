@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/test_tflite_builder.hpp"
+#include "mnet/io/tflite.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
 

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "io/test_tflite_builder.hpp"
+#include "mnet/io/tflite.hpp"
 #include "mnet/mnet.hpp"
 #include "support/data.hpp"
 #include "support/errors.hpp"

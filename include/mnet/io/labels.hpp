@@ -4,15 +4,14 @@
 // 1001-output model reports indices exactly as its 1001-line file numbers them.
 #pragma once
 
-#include <cstdint>
-#include <filesystem>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "mnet/core/error.hpp"
-#include "mnet/io/file.hpp"
+#include "mnet/io/linkage.hpp"
 
 namespace mnet {
 
@@ -79,12 +78,10 @@ inline Labels parse_labels(std::string_view text, const std::string& name) {
 }
 
 /// Reads a labels file; Error(io) if it cannot be read, Error(format) if empty.
-inline Labels read_labels(const std::string& path) {
-    // io::read_file would take a directory's size for a file's and ask for exabytes.
-    std::error_code ec;
-    require(!std::filesystem::is_directory(path, ec), ErrorKind::io, path + ": is a directory, not a labels file");
-    const std::vector<std::uint8_t> bytes = io::read_file(path);
-    return parse_labels(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
-}
+MNET_LOADERS_INLINE Labels read_labels(const std::string& path);
 
 }  // namespace mnet
+
+#ifndef MNET_SEPARATE_LOADERS
+#include "mnet/io/detail/labels_file.hpp"
+#endif
