@@ -1,7 +1,8 @@
 // The translation unit cmake/measure-compile-time.sh times: what a host's
 // classifying TU holds — the umbrella header, load, read_image, preprocess, a
-// Session run and top_k — so every loader, kernel and layer it can reach is
-// compiled, as in a real program.
+// Session run and top_k — so every kernel and layer it can reach is compiled, as
+// in a real program, and the loaders too unless MNET_SEPARATE_LOADERS
+// (mnet::mnet) moves them to cmake/mnet_loaders.cpp.
 #include <cstdio>
 
 #include <mnet/mnet.hpp>
