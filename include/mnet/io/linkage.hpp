@@ -1,7 +1,8 @@
 // How mnet's file and image code is linked: the weight loaders (mnet::load), image
-// decoding (read_image, decode_image), preprocessing and read_labels. It is cold — it runs once
-// per model or image — but costs most of what a TU that includes <mnet/mnet.hpp>
-// takes to compile (nlohmann/json, flatbuffers, stb checks, float64 resampling).
+// decoding (read_image, decode_image), preprocessing and read_labels. It is cold —
+// it runs once per model or image — but is most of what a TU that includes
+// <mnet/mnet.hpp> takes to compile (nlohmann/json, flatbuffers, the stb checks,
+// float64 resampling).
 //
 //   default (header-only)   the functions are inline: every TU that calls them
 //                           compiles them.
