@@ -41,10 +41,12 @@ inline constexpr const char* supported_ops =
 
 /// "file: op 12 (CONV_2D)"
 inline std::string where(const TfliteOp& op) {
-    return "op " + std::to_string(op.index) + " (" + tflite_codes::op_name(op.code) + ")";
+    return mnet::detail::message({"op ", op.index, " (", tflite_codes::op_name(op.code), ")"});
 }
 
-inline std::string tensor_label(const TfliteTensor& t) { return "tensor '" + tflite_short_name(t.name) + "'"; }
+inline std::string tensor_label(const TfliteTensor& t) {
+    return mnet::detail::message({"tensor '", tflite_short_name(t.name), "'"});
+}
 
 /// What the graph needs next, derived from the mnet Graph so the two cannot disagree.
 struct Expected {
@@ -101,8 +103,7 @@ inline std::vector<Expected> expected_ops(const Graph& graph) {
 /// DEQUANTIZE op turns into it (how float16 and some int8 models store weights).
 inline const TfliteTensor& constant_operand(const TfliteFile& file, const TfliteOp& op, std::size_t k,
                                             const char* role) {
-    file.check(k < op.inputs.size() && op.inputs[k] >= 0, ErrorKind::format,
-               where(op) + ": no " + role + " input");
+    if (k >= op.inputs.size() || op.inputs[k] < 0) file.fail(ErrorKind::format, {where(op), ": no ", role, " input"});
     const TfliteTensor& t = file.tensor(op.inputs[k]);
     if (t.is_constant()) return t;
     for (const TfliteOp& producer : file.ops())
@@ -110,7 +111,7 @@ inline const TfliteTensor& constant_operand(const TfliteFile& file, const Tflite
             producer.outputs[0] == t.index && !producer.inputs.empty() && producer.inputs[0] >= 0 &&
             file.tensor(producer.inputs[0]).is_constant())
             return file.tensor(producer.inputs[0]);
-    file.fail(ErrorKind::format, where(op) + ": " + role + " " + tensor_label(t) + " has no constant data");
+    file.fail(ErrorKind::format, {where(op), ": ", role, " ", tensor_label(t), " has no constant data"});
 }
 
 /// True for a DEQUANTIZE that makes a weight from a constant (not part of the activation chain).
@@ -136,13 +137,11 @@ inline void check_supported(const TfliteFile& file) {
             case c::quantize:
                 break;
             case c::custom:
-                file.fail(ErrorKind::unsupported, "op " + std::to_string(op.index) + ": unsupported op CUSTOM '" +
-                                                      op.custom_code + "' (mnet imports MobileNetV1/V2 graphs of " +
-                                                      supported_ops + ")");
+                file.fail(ErrorKind::unsupported, {"op ", op.index, ": unsupported op CUSTOM '", op.custom_code,
+                                                   "' (mnet imports MobileNetV1/V2 graphs of ", supported_ops, ")"});
             default:
-                file.fail(ErrorKind::unsupported, "op " + std::to_string(op.index) + ": unsupported op " +
-                                                      c::op_name(op.code) + " (mnet imports MobileNetV1/V2 graphs of " +
-                                                      supported_ops + ")");
+                file.fail(ErrorKind::unsupported, {"op ", op.index, ": unsupported op ", c::op_name(op.code),
+                                                   " (mnet imports MobileNetV1/V2 graphs of ", supported_ops, ")"});
         }
     }
 }
@@ -207,19 +206,21 @@ public:
                     continue;
                 case c::reshape:
                 case c::squeeze:
-                    f.check(phase != Phase::features, ErrorKind::unsupported,
-                            where(op) + ": reshaping the activation is only supported after the global pooling");
+                    if (phase == Phase::features)
+                        f.fail(ErrorKind::unsupported,
+                               {where(op), ": reshaping the activation is only supported after the global pooling"});
                     follow(op);
                     continue;
                 case c::softmax:
-                    f.check(phase == Phase::logits, ErrorKind::unsupported,
-                            where(op) + ": SOFTMAX is only supported after the logits layer");
+                    if (phase != Phase::logits)
+                        f.fail(ErrorKind::unsupported,
+                               {where(op), ": SOFTMAX is only supported after the logits layer"});
                     follow(op);
                     continue;
                 default:
-                    f.check(phase != Phase::logits, ErrorKind::unsupported,
-                            where(op) + ": only RESHAPE, SQUEEZE, SOFTMAX, QUANTIZE or DEQUANTIZE may follow the "
-                                        "logits layer");
+                    if (phase == Phase::logits)
+                        f.fail(ErrorKind::unsupported, {where(op), ": only RESHAPE, SQUEEZE, SOFTMAX, QUANTIZE or "
+                                                                   "DEQUANTIZE may follow the logits layer"});
                     return &op;
             }
         }
@@ -231,15 +232,15 @@ public:
         if (!op.inputs.empty() && op.inputs[0] == current_) return;
         const std::string found = op.inputs.empty() || op.inputs[0] < 0 ? std::string("nothing")
                                                                          : tensor_label(f.tensor(op.inputs[0]));
-        f.fail(ErrorKind::unsupported, where(op) + " reads " + found + ", expected the previous layer's output " +
-                                           tensor_label(f.tensor(current_)) +
-                                           " (mnet imports the straight MobileNet chain)");
+        f.fail(ErrorKind::unsupported, {where(op), " reads ", found, ", expected the previous layer's output ",
+                                        tensor_label(f.tensor(current_)),
+                                        " (mnet imports the straight MobileNet chain)"});
     }
 
     /// Makes `op`'s single output the running activation.
     void advance(const TfliteOp& op) {
-        file().check(op.outputs.size() == 1, ErrorKind::unsupported,
-                     where(op) + ": expected one output, found " + std::to_string(op.outputs.size()));
+        if (op.outputs.size() != 1)
+            file().fail(ErrorKind::unsupported, {where(op), ": expected one output, found ", op.outputs.size()});
         current_ = op.outputs[0];
     }
 
@@ -248,21 +249,23 @@ private:
         require_reads_current(op);
         advance(op);
         const TfliteFile& f = file();
-        f.check(f.tensor(op.inputs[0]).numel == f.tensor(current_).numel, ErrorKind::shape,
-                where(op) + ": changes the element count (" + tflite_shape_string(f.tensor(op.inputs[0]).shape) +
-                    " -> " + tflite_shape_string(f.tensor(current_).shape) + ")");
+        if (f.tensor(op.inputs[0]).numel != f.tensor(current_).numel)
+            f.fail(ErrorKind::shape, {where(op), ": changes the element count (",
+                                      tflite_shape_string(f.tensor(op.inputs[0]).shape), " -> ",
+                                      tflite_shape_string(f.tensor(current_).shape), ")"});
     }
 
     void enter_next_file() {
         const TfliteFile& done = files_[file_];
         const TfliteFile& next = files_[file_ + 1];
-        done.check(current_ == done.output().index, ErrorKind::unsupported,
-                   "cannot chain " + next.name() + " after it: its output " + tensor_label(done.output()) +
-                       " is not the last layer's result");
-        next.check(next.input().shape == done.output().shape, ErrorKind::shape,
-                   "cannot chain it after " + done.name() + ": input " + tensor_label(next.input()) + " has shape " +
-                       tflite_shape_string(next.input().shape) + ", the previous file's output " +
-                       tensor_label(done.output()) + " has " + tflite_shape_string(done.output().shape));
+        if (current_ != done.output().index)
+            done.fail(ErrorKind::unsupported, {"cannot chain ", next.name(), " after it: its output ",
+                                               tensor_label(done.output()), " is not the last layer's result"});
+        if (next.input().shape != done.output().shape)
+            next.fail(ErrorKind::shape, {"cannot chain it after ", done.name(), ": input ", tensor_label(next.input()),
+                                         " has shape ", tflite_shape_string(next.input().shape),
+                                         ", the previous file's output ", tensor_label(done.output()), " has ",
+                                         tflite_shape_string(done.output().shape)});
         ++file_;
         pos_ = 0;
         current_ = next.input().index;
@@ -312,15 +315,15 @@ inline ConvOptions conv_options(const TfliteOp& op) {
 
 inline std::string activation_name(tflite_schema::ActivationFunctionType a) {
     const char* name = tflite_schema::EnumNameActivationFunctionType(a);
-    return name && *name ? name : "activation #" + std::to_string(static_cast<int>(a));
+    return name && *name ? name : mnet::detail::message({"activation #", static_cast<int>(a)});
 }
 
 inline void check_activation(const TfliteFile& file, const TfliteOp& op, const ConvOptions& o, bool relu6,
                              const std::string& what) {
     const auto want = relu6 ? tflite_schema::ActivationFunctionType::RELU6 : tflite_schema::ActivationFunctionType::NONE;
-    file.check(o.activation == want, ErrorKind::unsupported,
-               where(op) + ": fused activation " + activation_name(o.activation) + ", expected " +
-                   activation_name(want) + " for " + what);
+    if (o.activation != want)
+        file.fail(ErrorKind::unsupported, {where(op), ": fused activation ", activation_name(o.activation),
+                                           ", expected ", activation_name(want), " for ", what});
 }
 
 /// The output of `op` must be [1,h,w,c] (or [1,c] where `flat_ok` and h = w = 1).
@@ -329,22 +332,22 @@ inline void check_output_shape(const TfliteFile& file, const TfliteOp& op, Shape
     const std::vector<std::int64_t> full{1, want.h, want.w, want.c};
     const bool ok = t.shape == full || (flat_ok && want.h == 1 && want.w == 1 &&
                                         t.shape == std::vector<std::int64_t>{1, want.c});
-    file.check(ok, ErrorKind::shape,
-               where(op) + ": output " + tensor_label(t) + ": expected shape " + tflite_shape_string(full) +
-                   ", found " + tflite_shape_string(t.shape));
+    if (!ok)
+        file.fail(ErrorKind::shape, {where(op), ": output ", tensor_label(t), ": expected shape ",
+                                     tflite_shape_string(full), ", found ", tflite_shape_string(t.shape)});
 }
 
 /// The first file must take one square RGB image, [1,R,R,3].
 inline void check_image_input(const TfliteFile& first) {
     const TfliteTensor& input = first.input();
     const auto& s = input.shape;
-    first.check(s.size() == 4 && s[0] == 1 && s[3] == 3 && s[1] == s[2] && s[1] >= 1 && s[1] <= 4096,
-                ErrorKind::unsupported,
-                "input " + tensor_label(input) + " has shape " + tflite_shape_string(s) +
-                    ", expected a square RGB image [1,R,R,3]" +
-                    (s.size() == 4 && s[1] == 1 && s[2] == 1 ? " (is this a classifier head? load it after its "
-                                                               "feature extractor: mnet::load({extractor, head}))"
-                                                             : ""));
+    if (!(s.size() == 4 && s[0] == 1 && s[3] == 3 && s[1] == s[2] && s[1] >= 1 && s[1] <= 4096))
+        first.fail(ErrorKind::unsupported,
+                   {"input ", tensor_label(input), " has shape ", tflite_shape_string(s),
+                    ", expected a square RGB image [1,R,R,3]",
+                    s.size() == 4 && s[1] == 1 && s[2] == 1 ? " (is this a classifier head? load it after its "
+                                                              "feature extractor: mnet::load({extractor, head}))"
+                                                            : ""});
 }
 
 /// Values the chained files hold as constants (each numel matches its buffer's bytes).
@@ -368,11 +371,13 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
 
     const std::size_t min_ops = info.arch == Arch::mobilenet_v1 ? 2 : 3;
     const TfliteFile& last = files.back();
-    last.check(weighted.size() >= min_ops, ErrorKind::unsupported,
-               "not a MobileNetV1/V2 graph: only " + std::to_string(weighted.size()) + " convolution ops");
+    if (weighted.size() < min_ops)
+        last.fail(ErrorKind::unsupported,
+                  {"not a MobileNetV1/V2 graph: only ", weighted.size(), " convolution ops"});
     const TfliteTensor& logits = *weighted.back().weight;
-    last.check(!logits.shape.empty() && logits.shape[0] >= 1 && logits.shape[0] <= 1000000, ErrorKind::shape,
-               "logits weight " + tensor_label(logits) + " has shape " + tflite_shape_string(logits.shape));
+    if (logits.shape.empty() || logits.shape[0] < 1 || logits.shape[0] > 1000000)
+        last.fail(ErrorKind::shape,
+                  {"logits weight ", tensor_label(logits), " has shape ", tflite_shape_string(logits.shape)});
     info.num_classes = static_cast<int>(logits.shape[0]);
 
     // α from the widest fixed layer (V1: the last 1024-channel pointwise, V2: the
@@ -407,7 +412,7 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
 inline Model build_model(const std::vector<TfliteFile>& files) {
     namespace c = tflite_codes;
     using Kind = Expected::Kind;
-    require(!files.empty(), ErrorKind::argument, "load_tflite: no model file given");
+    if (files.empty()) mnet::detail::fail(ErrorKind::argument, {"load_tflite: no model file given"});
     for (const TfliteFile& f : files) check_supported(f);
     check_image_input(files.front());
 
@@ -425,25 +430,27 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
                 last_compute = &op;
         }
     const TfliteFile& last = files.back();
-    last.check(!last_compute || (last_compute->code != c::average_pool_2d && last_compute->code != c::mean),
-               ErrorKind::unsupported,
-               "the graph ends at the global pooling (a feature extractor without classifier); load it chained with "
-               "its head: mnet::load({extractor, head})");
+    if (last_compute && (last_compute->code == c::average_pool_2d || last_compute->code == c::mean))
+        last.fail(ErrorKind::unsupported, {"the graph ends at the global pooling (a feature extractor without "
+                                           "classifier); load it chained with its head: "
+                                           "mnet::load({extractor, head})"});
 
     ModelInfo info = infer_info(files, weighted, adds);
     // Every weight is a constant of the files: a graph needing more values cannot load,
     // so refuse before allocating it (a small file must not cost gigabytes).
     const std::uint64_t needed = weight_count(info), stored = stored_values(files);
-    last.check(needed <= stored, ErrorKind::shape,
-               std::string(to_string(info.arch)) + " width " + std::to_string(info.width) + " with " +
-                   std::to_string(info.num_classes) + " classes needs " + std::to_string(needed) +
-                   " weights, the file(s) hold only " + std::to_string(stored) + " constant values");
+    // The width prints as std::to_string(float) does ("1.000000"), part of the messages.
+    if (needed > stored)
+        last.fail(ErrorKind::shape, {to_string(info.arch), " width ", info.width, " with ", info.num_classes,
+                                     " classes needs ", needed, " weights, the file(s) hold only ", stored,
+                                     " constant values"});
     Graph graph = build_graph(info);
     std::vector<WeightSlot> slots = graph.weight_slots();
-    const std::string model_name = std::string(to_string(info.arch)) + " width " + std::to_string(info.width);
-    require(slots.size() == weighted.size(), ErrorKind::unsupported,
-            info.source + ": not a MobileNetV1/V2 graph: " + model_name + " has " + std::to_string(slots.size()) +
-                " convolutions, the file(s) " + std::to_string(weighted.size()));
+    const std::string model_name = mnet::detail::message({to_string(info.arch), " width ", info.width});
+    if (slots.size() != weighted.size())
+        mnet::detail::fail(ErrorKind::unsupported,
+                           {info.source, ": not a MobileNetV1/V2 graph: ", model_name, " has ", slots.size(),
+                            " convolutions, the file(s) ", weighted.size()});
 
     Walker walker(files);
     Walker::Phase phase = Walker::Phase::features;
@@ -453,8 +460,8 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
     for (const Expected& e : expected_ops(graph)) {
         const TfliteOp* op_ptr = walker.next(phase);
         if (!op_ptr)
-            last.fail(ErrorKind::unsupported, "the graph ends where " + model_name + " expects " + kind_ops(e.kind) +
-                                                  " for " + e.what);
+            last.fail(ErrorKind::unsupported,
+                      {"the graph ends where ", model_name, " expects ", kind_ops(e.kind), " for ", e.what});
         const TfliteOp& op = *op_ptr;
         const TfliteFile& f = walker.file();
         const bool code_ok = e.kind == Kind::conv        ? op.code == c::conv_2d
@@ -462,16 +469,16 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
                              : e.kind == Kind::add       ? op.code == c::add
                              : e.kind == Kind::pool      ? (op.code == c::average_pool_2d || op.code == c::mean)
                                                          : (op.code == c::conv_2d || op.code == c::fully_connected);
-        f.check(code_ok, ErrorKind::unsupported,
-                where(op) + ": expected " + kind_ops(e.kind) + " for " + e.what + " of " + model_name +
-                    " (not a MobileNetV1/V2 graph mnet recognises)");
+        if (!code_ok)
+            f.fail(ErrorKind::unsupported, {where(op), ": expected ", kind_ops(e.kind), " for ", e.what, " of ",
+                                            model_name, " (not a MobileNetV1/V2 graph mnet recognises)"});
         const ConvOptions opts = conv_options(op);
 
         if (e.kind == Kind::add) {
-            f.check(op.inputs.size() == 2 && ((op.inputs[0] == block_input && op.inputs[1] == walker.current()) ||
-                                              (op.inputs[1] == block_input && op.inputs[0] == walker.current())),
-                    ErrorKind::unsupported,
-                    where(op) + ": expected the residual sum of the block input and the projection for " + e.what);
+            if (!(op.inputs.size() == 2 && ((op.inputs[0] == block_input && op.inputs[1] == walker.current()) ||
+                                            (op.inputs[1] == block_input && op.inputs[0] == walker.current()))))
+                f.fail(ErrorKind::unsupported,
+                       {where(op), ": expected the residual sum of the block input and the projection for ", e.what});
             check_activation(f, op, opts, false, e.what);
             walker.advance(op);
             check_output_shape(f, op, cur, false);
@@ -483,21 +490,22 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
         if (e.kind == Kind::pool) {
             if (op.code == c::average_pool_2d) {
                 const auto* p = op.raw->builtin_options_as_Pool2DOptions();
-                f.check(p && p->filter_height() == cur.h && p->filter_width() == cur.w, ErrorKind::unsupported,
-                        where(op) + ": expected a global " + std::to_string(cur.h) + "x" + std::to_string(cur.w) +
-                            " average pool, found filter " + (p ? std::to_string(p->filter_height()) + "x" +
-                                                                     std::to_string(p->filter_width())
-                                                                : std::string("none")));
+                if (!p || p->filter_height() != cur.h || p->filter_width() != cur.w)
+                    f.fail(ErrorKind::unsupported,
+                           {where(op), ": expected a global ", cur.h, "x", cur.w, " average pool, found filter ",
+                            p ? mnet::detail::message({p->filter_height(), "x", p->filter_width()})
+                              : std::string("none")});
                 check_activation(f, op, opts, false, e.what);
             } else {
                 const TfliteTensor& axes = constant_operand(f, op, 1, "axes");
-                f.check(axes.type == c::int32 && axes.numel == 2, ErrorKind::unsupported,
-                        where(op) + ": expected two INT32 axes, found " + tensor_label(axes) + " " +
-                            tflite_codes::type_name(axes.type) + " " + tflite_shape_string(axes.shape));
+                if (axes.type != c::int32 || axes.numel != 2)
+                    f.fail(ErrorKind::unsupported, {where(op), ": expected two INT32 axes, found ", tensor_label(axes),
+                                                    " ", tflite_codes::type_name(axes.type), " ",
+                                                    tflite_shape_string(axes.shape)});
                 const std::vector<std::int32_t> a = read_int32(f, axes);
                 const auto norm = [](std::int32_t v) { return v < 0 ? v + 4 : v; };
-                f.check((norm(a[0]) == 1 && norm(a[1]) == 2) || (norm(a[0]) == 2 && norm(a[1]) == 1),
-                        ErrorKind::unsupported, where(op) + ": expected a mean over axes {1,2} (height, width)");
+                if (!((norm(a[0]) == 1 && norm(a[1]) == 2) || (norm(a[0]) == 2 && norm(a[1]) == 1)))
+                    f.fail(ErrorKind::unsupported, {where(op), ": expected a mean over axes {1,2} (height, width)"});
             }
             walker.advance(op);
             cur = {1, 1, cur.c};
@@ -509,34 +517,35 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
         // A convolution: options, then weights into the next slot.
         WeightSlot& slot = slots[slot_index++];
         if (op.code != c::fully_connected) {
-            f.check(opts.stride_h == e.stride && opts.stride_w == e.stride, ErrorKind::unsupported,
-                    where(op) + ": stride " + std::to_string(opts.stride_h) + "x" + std::to_string(opts.stride_w) +
-                        ", expected " + std::to_string(e.stride) + "x" + std::to_string(e.stride) + " for " + e.what);
-            f.check(opts.dilation_h == 1 && opts.dilation_w == 1, ErrorKind::unsupported,
-                    where(op) + ": dilated convolutions are not supported");
+            if (opts.stride_h != e.stride || opts.stride_w != e.stride)
+                f.fail(ErrorKind::unsupported, {where(op), ": stride ", opts.stride_h, "x", opts.stride_w,
+                                                ", expected ", e.stride, "x", e.stride, " for ", e.what});
+            if (opts.dilation_h != 1 || opts.dilation_w != 1)
+                f.fail(ErrorKind::unsupported, {where(op), ": dilated convolutions are not supported"});
             // VALID equals SAME for a 1x1 kernel; otherwise the padding is the model's tf_same.
-            f.check(opts.same_padding || e.kernel == 1, ErrorKind::unsupported,
-                    where(op) + ": padding VALID, expected SAME for " + e.what);
+            if (!opts.same_padding && e.kernel != 1)
+                f.fail(ErrorKind::unsupported, {where(op), ": padding VALID, expected SAME for ", e.what});
         } else {
             const auto* fc = op.raw->builtin_options_as_FullyConnectedOptions();
-            f.check(!fc || fc->weights_format() == 0, ErrorKind::unsupported,
-                    where(op) + ": shuffled FULLY_CONNECTED weights are not supported");
+            if (fc && fc->weights_format() != 0)
+                f.fail(ErrorKind::unsupported, {where(op), ": shuffled FULLY_CONNECTED weights are not supported"});
         }
         check_activation(f, op, opts, e.relu6, e.what);
 
         const TfliteTensor& weight = constant_operand(f, op, 1, "weight");
         const std::vector<std::int64_t> want = tflite_weight_shape(slot, op.code);
-        f.check(weight.shape == want, ErrorKind::shape,
-                where(op) + ", weight " + tensor_label(weight) + ": expected shape " + tflite_shape_string(want) +
-                    " for " + e.what + " ('" + slot.weight + "') of " + model_name + ", found " +
-                    tflite_shape_string(weight.shape));
+        if (weight.shape != want)
+            f.fail(ErrorKind::shape, {where(op), ", weight ", tensor_label(weight), ": expected shape ",
+                                      tflite_shape_string(want), " for ", e.what, " ('", slot.weight, "') of ",
+                                      model_name, ", found ", tflite_shape_string(weight.shape)});
         std::vector<float> bias(slot.out_channels(), 0.0f);
         if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
             const TfliteTensor& b = constant_operand(f, op, 2, "bias");
             const std::vector<std::int64_t> want_bias{static_cast<std::int64_t>(slot.out_channels())};
-            f.check(b.shape == want_bias, ErrorKind::shape,
-                    where(op) + ", bias " + tensor_label(b) + ": expected shape " + tflite_shape_string(want_bias) +
-                        " for " + e.what + ", found " + tflite_shape_string(b.shape));
+            if (b.shape != want_bias)
+                f.fail(ErrorKind::shape, {where(op), ", bias ", tensor_label(b), ": expected shape ",
+                                          tflite_shape_string(want_bias), " for ", e.what, ", found ",
+                                          tflite_shape_string(b.shape)});
             bias = dequantize(f, b);
         }
         slot.assign(to_slot_layout(slot, dequantize(f, weight)), bias);
@@ -554,8 +563,9 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
         }
     }
     walker.next(Walker::Phase::logits);  // runs to the end; throws on a computing op after the logits
-    last.check(walker.current() == last.output().index, ErrorKind::unsupported,
-               "the model output " + tensor_label(last.output()) + " is not computed from the logits layer");
+    if (walker.current() != last.output().index)
+        last.fail(ErrorKind::unsupported,
+                  {"the model output ", tensor_label(last.output()), " is not computed from the logits layer"});
     return Model(std::move(info), std::move(graph));
 }
 

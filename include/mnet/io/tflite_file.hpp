@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <string>
@@ -102,13 +103,19 @@ public:
     const TfliteTensor& output() const noexcept { return tensors_[static_cast<std::size_t>(output_)]; }
     /// A tensor by an index that came from this file's ops (already range-checked).
     const TfliteTensor& tensor(int index) const {
-        require(index >= 0 && static_cast<std::size_t>(index) < tensors_.size(), ErrorKind::format,
-                name_ + ": tensor index " + std::to_string(index) + " out of range");
+        if (index < 0 || static_cast<std::size_t>(index) >= tensors_.size())
+            fail(ErrorKind::format, {"tensor index ", index, " out of range"});
         return tensors_[static_cast<std::size_t>(index)];
     }
 
     /// Throws Error(kind) with the file name in front.
     [[noreturn]] void fail(ErrorKind kind, const std::string& what) const { throw Error(kind, name_ + ": " + what); }
+    /// fail(kind, what) with `what` given as pieces, joined only here (cold, out of line):
+    /// `if (!ok) file.fail(kind, {"tensor ", i, " ..."});` costs a check no string building.
+    [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
+                                                      std::initializer_list<mnet::detail::MessagePart> what) const {
+        throw Error(kind, name_ + ": " + mnet::detail::message(what));
+    }
     /// fail(kind, what) unless `condition` holds.
     void check(bool condition, ErrorKind kind, const std::string& what) const {
         if (!condition) fail(kind, what);
@@ -116,40 +123,40 @@ public:
 
 private:
     void verify() {
-        check(!bytes_.empty(), ErrorKind::format, "empty file (expected a .tflite flatbuffer)");
-        check(bytes_.size() >= 8, ErrorKind::format,
-              "file too small (" + std::to_string(bytes_.size()) + " bytes) to be a .tflite flatbuffer");
-        check(bytes_.size() < FLATBUFFERS_MAX_BUFFER_SIZE, ErrorKind::format,
-              "file too large for a flatbuffer (" + std::to_string(bytes_.size()) + " bytes)");
+        if (bytes_.empty()) fail(ErrorKind::format, {"empty file (expected a .tflite flatbuffer)"});
+        if (bytes_.size() < 8)
+            fail(ErrorKind::format, {"file too small (", bytes_.size(), " bytes) to be a .tflite flatbuffer"});
+        if (bytes_.size() >= FLATBUFFERS_MAX_BUFFER_SIZE)
+            fail(ErrorKind::format, {"file too large for a flatbuffer (", bytes_.size(), " bytes)"});
         if (!tflite_schema::ModelBufferHasIdentifier(bytes_.data())) {
             std::string id;
             for (std::size_t i = 4; i < 8; ++i) {
                 const auto c = static_cast<char>(bytes_[i]);
                 id += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + hex(bytes_[i]);
             }
-            fail(ErrorKind::format, "not a .tflite file: file identifier is '" + id + "', expected 'TFL3'");
+            fail(ErrorKind::format, {"not a .tflite file: file identifier is '", id, "', expected 'TFL3'"});
         }
         // Depth and table limits bound the work a hostile file can cause.
         flatbuffers::Verifier verifier(bytes_.data(), bytes_.size(), /*max_depth=*/64, /*max_tables=*/1000000);
-        check(tflite_schema::VerifyModelBuffer(verifier), ErrorKind::format,
-              "malformed .tflite flatbuffer: the flatbuffers verifier rejected it (truncated file, offset out of "
-              "range or corrupt table)");
+        if (!tflite_schema::VerifyModelBuffer(verifier))
+            fail(ErrorKind::format, {"malformed .tflite flatbuffer: the flatbuffers verifier rejected it (truncated "
+                                     "file, offset out of range or corrupt table)"});
         const auto* model = tflite_schema::GetModel(bytes_.data());
-        check(model->subgraphs() && model->subgraphs()->size() >= 1, ErrorKind::format, "model has no subgraph");
-        check(model->operator_codes() != nullptr, ErrorKind::format, "model has no operator_codes");
-        check(model->buffers() != nullptr, ErrorKind::format, "model has no buffers");
+        if (!model->subgraphs() || model->subgraphs()->size() < 1) fail(ErrorKind::format, {"model has no subgraph"});
+        if (!model->operator_codes()) fail(ErrorKind::format, {"model has no operator_codes"});
+        if (!model->buffers()) fail(ErrorKind::format, {"model has no buffers"});
         const auto* graph = model->subgraphs()->Get(0);
-        check(graph->tensors() != nullptr, ErrorKind::format, "subgraph 0 has no tensors");
-        check(graph->operators() != nullptr, ErrorKind::format, "subgraph 0 has no operators");
+        if (!graph->tensors()) fail(ErrorKind::format, {"subgraph 0 has no tensors"});
+        if (!graph->operators()) fail(ErrorKind::format, {"subgraph 0 has no operators"});
         const std::size_t tensor_count = graph->tensors()->size();
         auto graph_io = [&](const flatbuffers::Vector<std::int32_t>* v, const char* what) {
-            check(v && v->size() == 1, ErrorKind::unsupported,
-                  std::string("expected exactly one subgraph ") + what + " tensor, found " +
-                      std::to_string(v ? v->size() : 0));
+            if (!v || v->size() != 1)
+                fail(ErrorKind::unsupported,
+                     {"expected exactly one subgraph ", what, " tensor, found ", v ? v->size() : 0});
             const int index = v->Get(0);
-            check(index >= 0 && static_cast<std::size_t>(index) < tensor_count, ErrorKind::format,
-                  std::string("subgraph ") + what + " tensor index " + std::to_string(index) + " out of range (" +
-                      std::to_string(tensor_count) + " tensors)");
+            if (index < 0 || static_cast<std::size_t>(index) >= tensor_count)
+                fail(ErrorKind::format,
+                     {"subgraph ", what, " tensor index ", index, " out of range (", tensor_count, " tensors)"});
             return index;
         };
         input_ = graph_io(graph->inputs(), "input");
@@ -166,45 +173,47 @@ private:
             t.index = static_cast<int>(i);
             t.name = raw.name() ? raw.name()->str() : std::string();
             t.type = raw.type();
-            const std::string what = "tensor " + std::to_string(i) + " '" + tflite_short_name(t.name) + "'";
             if (raw.shape()) {
                 for (const std::int32_t d : *raw.shape()) {
-                    check(d >= 0, ErrorKind::format, what + ": negative dimension " + std::to_string(d));
+                    if (d < 0) fail_tensor(t, ErrorKind::format, {": negative dimension ", d});
                     t.shape.push_back(d);
                     // 2^40 elements is far beyond any real tensor and keeps numel·size below 2^64.
-                    check(d == 0 || t.numel <= (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(d),
-                          ErrorKind::format, what + ": shape " + tflite_shape_string(t.shape) + "... is too large");
+                    if (d != 0 && t.numel > (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(d))
+                        fail_tensor(t, ErrorKind::format,
+                                    {": shape ", tflite_shape_string(t.shape), "... is too large"});
                     t.numel *= static_cast<std::uint64_t>(d);
                 }
             }
-            check(raw.buffer() < buffers.size(), ErrorKind::format,
-                  what + ": buffer index " + std::to_string(raw.buffer()) + " out of range (file has " +
-                      std::to_string(buffers.size()) + " buffers)");
+            if (raw.buffer() >= buffers.size())
+                fail_tensor(t, ErrorKind::format,
+                            {": buffer index ", raw.buffer(), " out of range (file has ", buffers.size(), " buffers)"});
             const tflite_schema::Buffer& buffer = *buffers.Get(raw.buffer());
-            check(buffer.offset() <= 1, ErrorKind::unsupported,
-                  what + ": its buffer " + std::to_string(raw.buffer()) +
-                      " keeps its data outside the flatbuffer (offset/size fields), which mnet does not read");
+            if (buffer.offset() > 1)
+                fail_tensor(t, ErrorKind::unsupported,
+                            {": its buffer ", raw.buffer(),
+                             " keeps its data outside the flatbuffer (offset/size fields), which mnet does not read"});
             if (buffer.data() && buffer.data()->size() > 0) {
                 const std::size_t element = tflite_codes::element_size(t.type);
-                check(element != 0, ErrorKind::unsupported,
-                      what + ": constant data of type " + tflite_codes::type_name(t.type) + " is not supported");
+                if (element == 0)
+                    fail_tensor(t, ErrorKind::unsupported,
+                                {": constant data of type ", tflite_codes::type_name(t.type), " is not supported"});
                 const std::uint64_t expected = t.numel * element;
-                check(buffer.data()->size() == expected, ErrorKind::format,
-                      what + " " + tflite_shape_string(t.shape) + " " + tflite_codes::type_name(t.type) + ": buffer " +
-                          std::to_string(raw.buffer()) + " holds " + std::to_string(buffer.data()->size()) +
-                          " bytes, expected " + std::to_string(expected));
+                if (buffer.data()->size() != expected)
+                    fail_tensor(t, ErrorKind::format,
+                                {" ", tflite_shape_string(t.shape), " ", tflite_codes::type_name(t.type), ": buffer ",
+                                 raw.buffer(), " holds ", buffer.data()->size(), " bytes, expected ", expected});
                 t.data = {buffer.data()->data(), buffer.data()->size()};
             }
-            if (const auto* q = raw.quantization()) read_quantization(*q, t, what);
+            if (const auto* q = raw.quantization()) read_quantization(*q, t);
             tensors_.push_back(std::move(t));
         }
     }
 
-    void read_quantization(const tflite_schema::QuantizationParameters& q, TfliteTensor& t, const std::string& what) {
+    void read_quantization(const tflite_schema::QuantizationParameters& q, TfliteTensor& t) {
         TfliteQuantization& out = t.quantization;
         if (q.scale())
             for (const float s : *q.scale()) {
-                if (!std::isfinite(s)) fail(ErrorKind::format, what + ": non-finite quantization scale");
+                if (!std::isfinite(s)) fail_tensor(t, ErrorKind::format, {": non-finite quantization scale"});
                 out.scale.push_back(s);
             }
         if (const auto* zeros = q.zero_point())
@@ -214,25 +223,26 @@ private:
                 std::memcpy(&z, zeros->Data() + std::size_t{i} * sizeof z, sizeof z);
                 // Real zero points fit the quantized type; the bound keeps q − z from overflowing.
                 if (z < -(std::int64_t{1} << 32) || z > (std::int64_t{1} << 32))
-                    fail(ErrorKind::format, what + ": quantization zero point " + std::to_string(z) + " out of range");
+                    fail_tensor(t, ErrorKind::format, {": quantization zero point ", z, " out of range"});
                 out.zero_point.push_back(z);
             }
         out.axis = q.quantized_dimension();
         const std::size_t n = out.scale.size();
         if (n > 1) {
-            check(out.axis >= 0 && static_cast<std::size_t>(out.axis) < t.shape.size(), ErrorKind::format,
-                  what + ": quantized_dimension " + std::to_string(out.axis) + " out of range for shape " +
-                      tflite_shape_string(t.shape));
+            if (out.axis < 0 || static_cast<std::size_t>(out.axis) >= t.shape.size())
+                fail_tensor(t, ErrorKind::format,
+                            {": quantized_dimension ", out.axis, " out of range for shape ",
+                             tflite_shape_string(t.shape)});
             const std::int64_t channels = t.shape[static_cast<std::size_t>(out.axis)];
-            check(static_cast<std::int64_t>(n) == channels, ErrorKind::format,
-                  what + ": " + std::to_string(n) + " quantization scales, expected 1 or " +
-                      std::to_string(channels) + " (dimension " + std::to_string(out.axis) + " of " +
-                      tflite_shape_string(t.shape) + ")");
+            if (static_cast<std::int64_t>(n) != channels)
+                fail_tensor(t, ErrorKind::format,
+                            {": ", n, " quantization scales, expected 1 or ", channels, " (dimension ", out.axis,
+                             " of ", tflite_shape_string(t.shape), ")"});
         }
         const std::size_t z = out.zero_point.size();
-        check(z == 0 || z == 1 || (n > 1 && z == n), ErrorKind::format,
-              what + ": " + std::to_string(z) + " zero points for " + std::to_string(n) +
-                  " scales (expected 1 or one per scale)");
+        if (!(z == 0 || z == 1 || (n > 1 && z == n)))
+            fail_tensor(t, ErrorKind::format,
+                        {": ", z, " zero points for ", n, " scales (expected 1 or one per scale)"});
     }
 
     void read_ops(const tflite_schema::Model& model) {
@@ -245,10 +255,9 @@ private:
             TfliteOp op;
             op.index = static_cast<int>(i);
             op.raw = &raw;
-            const std::string what = "op " + std::to_string(i);
-            check(raw.opcode_index() < codes.size(), ErrorKind::format,
-                  what + ": opcode index " + std::to_string(raw.opcode_index()) + " out of range (file has " +
-                      std::to_string(codes.size()) + " operator codes)");
+            if (raw.opcode_index() >= codes.size())
+                fail(ErrorKind::format, {"op ", i, ": opcode index ", raw.opcode_index(), " out of range (file has ",
+                                         codes.size(), " operator codes)"});
             const tflite_schema::OperatorCode& code = *codes.Get(raw.opcode_index());
             // Files written before the 32-bit field keep the op in the old byte; newer ones in both.
             op.code = std::max<int>(code.deprecated_builtin_code(), code.builtin_code());
@@ -258,9 +267,8 @@ private:
                 if (!v) return out;
                 for (const std::int32_t t : *v) {
                     if (!((t >= 0 && t < tensor_count) || (optional && t == -1)))
-                        fail(ErrorKind::format, what + " (" + tflite_codes::op_name(op.code) + "): " + role +
-                                                    " tensor index " + std::to_string(t) + " out of range (" +
-                                                    std::to_string(tensor_count) + " tensors)");
+                        fail(ErrorKind::format, {"op ", i, " (", tflite_codes::op_name(op.code), "): ", role,
+                                                 " tensor index ", t, " out of range (", tensor_count, " tensors)"});
                     out.push_back(t);
                 }
                 return out;
@@ -269,6 +277,12 @@ private:
             op.outputs = indices(raw.outputs(), false, "output");
             ops_.push_back(std::move(op));
         }
+    }
+
+    /// fail(kind, "tensor 3 'name'" followed by `what`).
+    [[noreturn, gnu::cold, gnu::noinline]] void fail_tensor(
+        const TfliteTensor& t, ErrorKind kind, std::initializer_list<mnet::detail::MessagePart> what) const {
+        fail(kind, {"tensor ", t.index, " '", tflite_short_name(t.name), "'", mnet::detail::message(what)});
     }
 
     static std::string hex(std::uint8_t b) {

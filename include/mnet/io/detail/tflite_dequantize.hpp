@@ -40,19 +40,24 @@ T load_element(const std::uint8_t* data, std::size_t i) noexcept {
 
 /// The values of a constant, unquantized INT32 tensor (shapes, axes).
 inline std::vector<std::int32_t> read_int32(const TfliteFile& file, const TfliteTensor& t) {
-    file.check(t.is_constant() && t.type == tflite_codes::int32, ErrorKind::format,
-               "tensor '" + tflite_short_name(t.name) + "': expected constant INT32 data");
+    if (!t.is_constant() || t.type != tflite_codes::int32)
+        file.fail(ErrorKind::format, {"tensor '", tflite_short_name(t.name), "': expected constant INT32 data"});
     std::vector<std::int32_t> out(static_cast<std::size_t>(t.numel));
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = load_element<std::int32_t>(t.data.data(), i);
     return out;
 }
 
+/// "tensor 'name' [3,3,32] INT8", how dequantize's errors start (built only on failure).
+inline std::string dequantize_label(const TfliteTensor& t) {
+    return mnet::detail::message({"tensor '", tflite_short_name(t.name), "' ", tflite_shape_string(t.shape), " ",
+                                  tflite_codes::type_name(t.type)});
+}
+
 /// The values of constant tensor `t` of `file` as floats (row-major, the tensor's own shape).
 inline std::vector<float> dequantize(const TfliteFile& file, const TfliteTensor& t) {
     namespace codes = tflite_codes;
-    const std::string what = "tensor '" + tflite_short_name(t.name) + "' " + tflite_shape_string(t.shape) + " " +
-                             codes::type_name(t.type);
-    file.check(t.is_constant(), ErrorKind::format, what + ": expected constant data, the tensor has none");
+    if (!t.is_constant())
+        file.fail(ErrorKind::format, {dequantize_label(t), ": expected constant data, the tensor has none"});
     const auto n = static_cast<std::size_t>(t.numel);
     std::vector<float> out(n);
     const std::uint8_t* data = t.data.data();
@@ -62,14 +67,16 @@ inline std::vector<float> dequantize(const TfliteFile& file, const TfliteTensor&
             out[i] = t.type == codes::float32 ? load_element<float>(data, i)
                                               : half_to_float(load_element<std::uint16_t>(data, i));
             if (!std::isfinite(out[i]))
-                file.fail(ErrorKind::format, what + ": non-finite value at element " + std::to_string(i));
+                file.fail(ErrorKind::format, {dequantize_label(t), ": non-finite value at element ", i});
         }
         return out;
     }
-    file.check(t.type == codes::uint8 || t.type == codes::int8 || t.type == codes::int32, ErrorKind::unsupported,
-               what + ": weights of this type are not supported (expected FLOAT32, FLOAT16, UINT8, INT8 or INT32)");
+    if (t.type != codes::uint8 && t.type != codes::int8 && t.type != codes::int32)
+        file.fail(ErrorKind::unsupported, {dequantize_label(t), ": weights of this type are not supported (expected "
+                                                                "FLOAT32, FLOAT16, UINT8, INT8 or INT32)"});
     const TfliteQuantization& q = t.quantization;
-    file.check(!q.scale.empty(), ErrorKind::format, what + ": quantized tensor without quantization scale");
+    if (q.scale.empty())
+        file.fail(ErrorKind::format, {dequantize_label(t), ": quantized tensor without quantization scale"});
 
     // Per-channel parameters repeat every `inner` elements along `axis` (validated by TfliteFile).
     std::size_t channels = 1, inner = 1;
@@ -88,7 +95,7 @@ inline std::vector<float> dequantize(const TfliteFile& file, const TfliteTensor&
         const double value = static_cast<double>(q.scale[c]) * static_cast<double>(v - zero);
         // beyond float's range the cast would be undefined, not infinite
         if (!(std::fabs(value) <= std::numeric_limits<float>::max()))
-            file.fail(ErrorKind::format, what + ": dequantized value at element " + std::to_string(i) + " is not finite");
+            file.fail(ErrorKind::format, {dequantize_label(t), ": dequantized value at element ", i, " is not finite"});
         out[i] = static_cast<float>(value);
     }
     return out;
