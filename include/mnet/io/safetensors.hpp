@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <string>
@@ -109,7 +110,7 @@ public:
     /// The tensor `name`; Error(shape) if it does not exist.
     const TensorEntry& entry(const std::string& name) const {
         auto it = tensors_.find(name);
-        require(it != tensors_.end(), ErrorKind::shape, path_ + ": missing tensor '" + name + "'");
+        if (it == tensors_.end()) fail(ErrorKind::shape, {"missing tensor '", name, "'"});
         return it->second;
     }
 
@@ -118,7 +119,7 @@ public:
     std::vector<float> read_floats(const std::string& name) const {
         const TensorEntry& e = entry(name);
         if (e.dtype != "F32" && e.dtype != "F64" && e.dtype != "F16" && e.dtype != "BF16")
-            throw Error(ErrorKind::shape, path_ + ": tensor '" + name + "': expected dtype F32 (or F16/BF16/F64), found " + e.dtype);
+            fail(ErrorKind::shape, {"tensor '", name, "': expected dtype F32 (or F16/BF16/F64), found ", e.dtype});
         std::vector<float> out(e.numel());
         if (e.dtype == "F32") {  // straight into the result: no second copy of the tensor
             const std::uint8_t* src = tensor_bytes(e, name, reinterpret_cast<std::uint8_t*>(out.data()));
@@ -134,7 +135,7 @@ public:
                 std::memcpy(&v, src + 8 * i, 8);
                 // a double beyond float's range has no float value (the cast would be undefined)
                 if (!(std::fabs(v) <= std::numeric_limits<float>::max()))
-                    fail("tensor '" + name + "': non-finite or out-of-float-range value at index " + std::to_string(i));
+                    fail({"tensor '", name, "': non-finite or out-of-float-range value at index ", i});
                 out[i] = static_cast<float>(v);
             }
         } else if (e.dtype == "F16" || e.dtype == "BF16") {
@@ -151,8 +152,7 @@ public:
 private:
     void check_finite(const std::string& name, const std::vector<float>& values) const {
         for (std::size_t i = 0; i < values.size(); ++i)
-            if (!std::isfinite(values[i]))  // the message is built only on failure (this loop sees every weight)
-                fail("tensor '" + name + "': non-finite value at index " + std::to_string(i));
+            if (!std::isfinite(values[i])) fail({"tensor '", name, "': non-finite value at index ", i});
     }
 
     /// The tensor's bytes: in place for an in-memory file, else read into `buffer` (e.bytes long).
@@ -160,23 +160,23 @@ private:
         if (!file_.is_open()) return data_ + e.begin;
         file_.seekg(static_cast<std::streamoff>(data_offset_ + e.begin));
         if (e.bytes) file_.read(reinterpret_cast<char*>(buffer), static_cast<std::streamsize>(e.bytes));
-        require(file_.good(), ErrorKind::io,
-                path_ + ": tensor '" + name + "': read error (file truncated or changed since it was opened?)");
+        if (!file_.good())
+            fail(ErrorKind::io, {"tensor '", name, "': read error (file truncated or changed since it was opened?)"});
         return buffer;
     }
 
     void read_exact(void* to, std::size_t n, const char* what) {
         file_.read(static_cast<char*>(to), static_cast<std::streamsize>(n));
-        require(file_.good(), ErrorKind::io, path_ + ": read error in " + what);
+        if (!file_.good()) fail(ErrorKind::io, {"read error in ", what});
     }
 
     /// The header length N from the first 8 bytes, checked against the file size.
     std::uint64_t header_length(std::uint64_t file_size, const std::uint8_t* first8) const {
-        if (file_size < 8) fail("file too short for a safetensors header (" + std::to_string(file_size) + " bytes)");
+        if (file_size < 8) fail({"file too short for a safetensors header (", file_size, " bytes)"});
         std::uint64_t header_len = 0;
         std::memcpy(&header_len, first8, 8);
         if (header_len > file_size - 8)
-            fail("header length " + std::to_string(header_len) + " exceeds the file (" + std::to_string(file_size) + " bytes)");
+            fail({"header length ", header_len, " exceeds the file (", file_size, " bytes)"});
         return header_len;
     }
 
@@ -192,7 +192,16 @@ private:
         return std::bit_cast<float>(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorKind::format, path_ + ": " + what); }
+    /// Throws Error(kind, "path: " + the pieces of `what`), building the message
+    /// only here, out of line: a check costs its caller a branch and a call.
+    [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
+                                                      std::initializer_list<mnet::detail::MessagePart> what) const {
+        throw Error(kind, path_ + ": " + mnet::detail::message(what));
+    }
+    /// fail(ErrorKind::format, what): the kind of every header check.
+    [[noreturn]] void fail(std::initializer_list<mnet::detail::MessagePart> what) const {
+        fail(ErrorKind::format, what);
+    }
 
     /// Validates the JSON header against a data section of `data_size` bytes.
     void parse(const char* header, std::size_t header_len, std::uint64_t data_size) {
@@ -202,57 +211,58 @@ private:
         } catch (const nlohmann::json::exception& e) {
             std::string why = e.what();  // quotes the offending token, which may be huge
             if (why.size() > 200) why = why.substr(0, 200) + "...";
-            fail("header is not valid JSON: " + why);
+            fail({"header is not valid JSON: ", why});
         }
-        if (!json.is_object()) fail("header is not a JSON object");
+        if (!json.is_object()) fail({"header is not a JSON object"});
 
         std::vector<std::pair<std::size_t, std::size_t>> ranges;
         for (auto it = json.begin(); it != json.end(); ++it) {
             const std::string& name = it.key();
             const nlohmann::json& value = it.value();
             if (name == "__metadata__") {
-                if (!value.is_object()) fail("__metadata__ is not an object");
+                if (!value.is_object()) fail({"__metadata__ is not an object"});
                 for (auto m = value.begin(); m != value.end(); ++m) {
-                    if (!m.value().is_string()) fail("__metadata__ value of '" + m.key() + "' is not a string");
+                    if (!m.value().is_string()) fail({"__metadata__ value of '", m.key(), "' is not a string"});
                     metadata_[m.key()] = m.value().get<std::string>();
                 }
                 continue;
             }
-            const std::string where = "tensor '" + name + "': ";
-            if (!value.is_object()) fail(where + "entry is not an object");
+            const auto where = [&name] { return mnet::detail::message({"tensor '", name, "': "}); };
+            if (!value.is_object()) fail({where(), "entry is not an object"});
             const auto dtype = value.find("dtype");
             const auto shape = value.find("shape");
             const auto offsets = value.find("data_offsets");
-            if (dtype == value.end() || !dtype->is_string()) fail(where + "missing string 'dtype'");
-            if (shape == value.end() || !shape->is_array()) fail(where + "missing array 'shape'");
+            if (dtype == value.end() || !dtype->is_string()) fail({where(), "missing string 'dtype'"});
+            if (shape == value.end() || !shape->is_array()) fail({where(), "missing array 'shape'"});
             if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2)
-                fail(where + "'data_offsets' must be an array of two integers");
+                fail({where(), "'data_offsets' must be an array of two integers"});
             TensorEntry e;
             e.dtype = dtype->get<std::string>();
             const std::size_t elem = dtype_size(e.dtype);
-            if (elem == 0) fail(where + "unknown dtype '" + e.dtype + "'");
+            if (elem == 0) fail({where(), "unknown dtype '", e.dtype, "'"});
             std::size_t numel = 1;
             for (const auto& d : *shape) {
-                if (!d.is_number_unsigned()) fail(where + "shape entries must be non-negative integers");
+                if (!d.is_number_unsigned()) fail({where(), "shape entries must be non-negative integers"});
                 const std::uint64_t dim = d.get<std::uint64_t>();
                 if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
                     (dim != 0 && numel > std::numeric_limits<std::size_t>::max() / dim))
-                    fail(where + "shape " + shape_to_string(e.shape) + " then " + std::to_string(dim) + " overflows");
+                    fail({where(), "shape ", shape_to_string(e.shape), " then ", dim, " overflows"});
                 numel *= static_cast<std::size_t>(dim);
                 e.shape.push_back(static_cast<std::int64_t>(dim));
             }
-            if (numel > std::numeric_limits<std::size_t>::max() / elem) fail(where + "byte size overflows");
+            if (numel > std::numeric_limits<std::size_t>::max() / elem) fail({where(), "byte size overflows"});
             const auto& b = (*offsets)[0];
             const auto& en = (*offsets)[1];
-            if (!b.is_number_unsigned() || !en.is_number_unsigned()) fail(where + "data_offsets must be non-negative integers");
+            if (!b.is_number_unsigned() || !en.is_number_unsigned())
+                fail({where(), "data_offsets must be non-negative integers"});
             const std::uint64_t begin = b.get<std::uint64_t>();
             const std::uint64_t end = en.get<std::uint64_t>();
             if (begin > end || end > data_size)
-                fail(where + "data_offsets [" + std::to_string(begin) + "," + std::to_string(end) +
-                     "] out of range (data section is " + std::to_string(data_size) + " bytes)");
+                fail({where(), "data_offsets [", begin, ",", end, "] out of range (data section is ", data_size,
+                      " bytes)"});
             if (end - begin != numel * elem)
-                fail(where + "shape " + shape_to_string(e.shape) + " of " + e.dtype + " needs " +
-                     std::to_string(numel * elem) + " bytes, data_offsets give " + std::to_string(end - begin));
+                fail({where(), "shape ", shape_to_string(e.shape), " of ", e.dtype, " needs ", numel * elem,
+                      " bytes, data_offsets give ", end - begin});
             e.begin = static_cast<std::size_t>(begin);
             e.bytes = static_cast<std::size_t>(end - begin);
             if (e.bytes > 0) ranges.emplace_back(e.begin, e.begin + e.bytes);
@@ -261,7 +271,7 @@ private:
         std::sort(ranges.begin(), ranges.end());
         for (std::size_t i = 1; i < ranges.size(); ++i)
             if (ranges[i].first < ranges[i - 1].second)
-                fail("tensor data ranges overlap at byte " + std::to_string(ranges[i].first));
+                fail({"tensor data ranges overlap at byte ", ranges[i].first});
     }
 
     std::string path_;
@@ -317,9 +327,9 @@ inline void write_safetensors(const std::string& path, const std::vector<RawTens
                               const std::map<std::string, std::string>& metadata = {}) {
     const std::vector<std::uint8_t> bytes = to_safetensors(tensors, metadata);
     std::ofstream file(path, std::ios::binary);
-    require(file.good(), ErrorKind::io, path + ": cannot open for writing");
+    if (!file.good()) mnet::detail::fail(ErrorKind::io, {path, ": cannot open for writing"});
     file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    require(file.good(), ErrorKind::io, path + ": write error");
+    if (!file.good()) mnet::detail::fail(ErrorKind::io, {path, ": write error"});
 }
 
 }  // namespace mnet::io
