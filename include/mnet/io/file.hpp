@@ -16,12 +16,13 @@ namespace mnet::io {
 inline std::ifstream open_file(const std::string& path, std::uint64_t& size) {
     std::error_code ec;
     // a directory opens as a stream whose "size" is huge: refuse anything but a regular file
-    require(std::filesystem::is_regular_file(path, ec), ErrorKind::io,
-            path + (std::filesystem::exists(path, ec) ? ": not a regular file" : ": cannot open file (no such file)"));
+    if (!std::filesystem::is_regular_file(path, ec))
+        mnet::detail::fail(ErrorKind::io, {path, std::filesystem::exists(path, ec) ? ": not a regular file"
+                                                                            : ": cannot open file (no such file)"});
     std::ifstream file(path, std::ios::binary | std::ios::ate);
-    require(file.good(), ErrorKind::io, path + ": cannot open file");
+    if (!file.good()) mnet::detail::fail(ErrorKind::io, {path, ": cannot open file"});
     const std::streamoff end = file.tellg();
-    require(end >= 0, ErrorKind::io, path + ": cannot determine file size");
+    if (end < 0) mnet::detail::fail(ErrorKind::io, {path, ": cannot determine file size"});
     file.seekg(0);
     size = static_cast<std::uint64_t>(end);
     return file;
@@ -34,7 +35,7 @@ inline std::vector<std::uint8_t> read_file(const std::string& path) {
     const auto size = static_cast<std::streamoff>(length);
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
     if (size > 0) file.read(reinterpret_cast<char*>(bytes.data()), size);
-    require(file.good() || (size == 0 && !file.bad()), ErrorKind::io, path + ": read error");
+    if (!(file.good() || (size == 0 && !file.bad()))) mnet::detail::fail(ErrorKind::io, {path, ": read error"});
     return bytes;
 }
 

@@ -29,9 +29,9 @@ public:
 
     /// The label on line `index` (0-based); Error(argument) if there is no such line.
     const std::string& name(int index) const {
-        require(index >= 0 && static_cast<std::size_t>(index) < names_.size(), ErrorKind::argument,
-                label_source() + ": no label for class " + std::to_string(index) + " (" +
-                    std::to_string(names_.size()) + " labels)");
+        if (index < 0 || static_cast<std::size_t>(index) >= names_.size())
+            detail::fail(ErrorKind::argument,
+                         {label_source(), ": no label for class ", index, " (", names_.size(), " labels)"});
         return names_[static_cast<std::size_t>(index)];
     }
 
@@ -49,8 +49,8 @@ public:
         }
         if (n == num_classes + 1 && n == 1001 && names_.front() == "background")
             return Labels(std::vector<std::string>(names_.begin() + 1, names_.end()), source_);
-        throw Error(ErrorKind::shape, label_source() + ": " + std::to_string(n) + " labels do not fit a model with " +
-                                          std::to_string(num_classes) + " classes");
+        detail::fail(ErrorKind::shape,
+                     {label_source(), ": ", n, " labels do not fit a model with ", num_classes, " classes"});
     }
 
 private:
@@ -73,7 +73,7 @@ inline Labels parse_labels(std::string_view text, const std::string& name) {
         lines.emplace_back(line);
         start = end + 1;
     }
-    require(!lines.empty(), ErrorKind::format, name + ": labels file is empty");
+    if (lines.empty()) detail::fail(ErrorKind::format, {name, ": labels file is empty"});
     return Labels(std::move(lines), name);
 }
 

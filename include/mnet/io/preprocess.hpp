@@ -41,8 +41,8 @@ struct ImageSize {
 /// top/left floored. A side below 1 (images 1 pixel thin) is raised to 1, where
 /// the reference recipe is undefined.
 inline Window tf_inception_crop(int height, int width) {
-    require(height >= 1 && width >= 1, ErrorKind::argument,
-            "tf_inception_crop: empty image " + std::to_string(width) + "x" + std::to_string(height));
+    if (height < 1 || width < 1)
+        detail::fail(ErrorKind::argument, {"tf_inception_crop: empty image ", width, "x", height});
     // 0.875 = 7/8 exactly, so integer arithmetic is the same floor without a float.
     const int s = std::max(1, static_cast<int>(7 * static_cast<std::int64_t>(std::min(height, width)) / 8));
     return {(height - s) / 2, (width - s) / 2, s, s};
@@ -61,10 +61,9 @@ constexpr int half_round_even(int d) noexcept {
 
 /// torchvision's CenterCrop offsets for a crop of crop_height × crop_width.
 inline Window center_crop(int height, int width, int crop_height, int crop_width) {
-    require(crop_height >= 1 && crop_width >= 1 && crop_height <= height && crop_width <= width,
-            ErrorKind::argument,
-            "center_crop: cannot crop " + std::to_string(crop_width) + "x" + std::to_string(crop_height) + " from " +
-                std::to_string(width) + "x" + std::to_string(height));
+    if (!(crop_height >= 1 && crop_width >= 1 && crop_height <= height && crop_width <= width))
+        detail::fail(ErrorKind::argument,
+                     {"center_crop: cannot crop ", crop_width, "x", crop_height, " from ", width, "x", height});
     return {io::detail::half_round_even(height - crop_height), io::detail::half_round_even(width - crop_width),
             crop_height, crop_width};
 }
@@ -72,14 +71,15 @@ inline Window center_crop(int height, int width, int crop_height, int crop_width
 /// torchvision's Resize(int): the short side becomes `short_side`, the long side
 /// int(short_side · long / short) (truncated, as torchvision does).
 inline ImageSize resize_short_side(int height, int width, int short_side) {
-    require(height >= 1 && width >= 1 && short_side >= 1, ErrorKind::argument,
-            "resize_short_side: bad sizes " + std::to_string(width) + "x" + std::to_string(height) + " -> " +
-                std::to_string(short_side));
+    if (height < 1 || width < 1 || short_side < 1)
+        detail::fail(ErrorKind::argument,
+                     {"resize_short_side: bad sizes ", width, "x", height, " -> ", short_side});
     const bool tall = height > width;
     const std::int64_t shorter = tall ? width : height;
     const std::int64_t longer = tall ? height : width;
     const double scaled = static_cast<double>(short_side * longer) / static_cast<double>(shorter);
-    require(scaled < 1 << 30, ErrorKind::unsupported, "resize_short_side: resized image would be too long");
+    if (!(scaled < 1 << 30))
+        detail::fail(ErrorKind::unsupported, {"resize_short_side: resized image would be too long"});
     const int new_long = static_cast<int>(scaled);
     return tall ? ImageSize{new_long, short_side} : ImageSize{short_side, new_long};
 }

@@ -27,8 +27,8 @@ public:
 
     /// 1×1×N; Error(shape) unless `in` is 1×1×K.
     Shape output_shape(Shape in, Padding) const {
-        require(in.h == 1 && in.w == 1 && in.c == k_, ErrorKind::shape,
-                "Classifier: expected 1x1x" + std::to_string(k_) + " input, got " + to_string(in));
+        if (in.h != 1 || in.w != 1 || in.c != k_)
+            detail::fail(ErrorKind::shape, {"Classifier: expected 1x1x", k_, " input, got ", to_string(in)});
         return {1, 1, n_};
     }
     std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.

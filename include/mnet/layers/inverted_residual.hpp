@@ -35,8 +35,8 @@ public:
     InvertedResidual(int in_channels, int out_channels, int expand_ratio)
         : in_c_(in_channels), out_c_(out_channels), hidden_(in_channels * expand_ratio),
           depthwise_(hidden_), project_(hidden_, out_channels) {
-        require(expand_ratio >= 1, ErrorKind::argument,
-                "InvertedResidual: expand ratio must be >= 1, got " + std::to_string(expand_ratio));
+        if (expand_ratio < 1)
+            detail::fail(ErrorKind::argument, {"InvertedResidual: expand ratio must be >= 1, got ", expand_ratio});
         if (expand_ratio != 1) expand_.emplace(in_channels, hidden_);
     }
 

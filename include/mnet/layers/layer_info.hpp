@@ -57,12 +57,10 @@ namespace detail {
 /// Checks that a loader handed a layer the number of values it expects.
 inline void check_weight_sizes(const char* layer, std::size_t weight_expected, std::size_t weight_found,
                                std::size_t bias_expected, std::size_t bias_found) {
-    require(weight_found == weight_expected, ErrorKind::shape,
-            std::string(layer) + ": expected " + std::to_string(weight_expected) + " weights, got " +
-                std::to_string(weight_found));
-    require(bias_found == bias_expected, ErrorKind::shape,
-            std::string(layer) + ": expected " + std::to_string(bias_expected) + " biases, got " +
-                std::to_string(bias_found));
+    if (weight_found != weight_expected)
+        fail(ErrorKind::shape, {layer, ": expected ", weight_expected, " weights, got ", weight_found});
+    if (bias_found != bias_expected)
+        fail(ErrorKind::shape, {layer, ": expected ", bias_expected, " biases, got ", bias_found});
 }
 
 /// Checks that an activation arriving at a layer has the channel count it was built for.

@@ -73,8 +73,8 @@ struct MobileNetV2 {
     /// The graph of `config`, weights zero (fill them through Graph::weight_slots).
     /// Throws Error(argument) unless width, resolution and classes are positive.
     static Graph build(const Config& config) {
-        require(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1, ErrorKind::argument,
-                "MobileNetV2: width, resolution and num_classes must be positive");
+        if (!(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1))
+            detail::fail(ErrorKind::argument, {"MobileNetV2: width, resolution and num_classes must be positive"});
         std::vector<Node> nodes;
         int in_c = stem_channels(config.width);
         nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});

@@ -59,8 +59,8 @@ inline std::string png_chunk_problem(std::span<const std::uint8_t> b) {
         }
         const std::size_t left = b.size() - at - 8;
         if (length > left)
-            return "chunk '" + type + "' claims " + std::to_string(length) + " bytes, only " + std::to_string(left) +
-                   " remain in the file";
+            return mnet::detail::message(
+                {"chunk '", type, "' claims ", length, " bytes, only ", left, " remain in the file"});
         if (type == "IDAT") {
             if (length == 0 && !image_data) return "empty IDAT chunk before any image data";
             image_data = true;
@@ -98,7 +98,8 @@ inline std::string jpeg_huffman_problem(std::span<const std::uint8_t> b) {
                 std::size_t codes = 0;
                 for (std::size_t i = p + 1; i < p + 17 && i < n; ++i) codes += b[i];  // bytes past the end read as 0
                 if (codes > 256)
-                    return "Huffman table (DHT) defines " + std::to_string(codes) + " codes, at most 256 are allowed";
+                    return mnet::detail::message(
+                        {"Huffman table (DHT) defines ", codes, " codes, at most 256 are allowed"});
                 p += 17 + codes;
             }
         }
@@ -136,17 +137,19 @@ inline InputProblem pnm_problem(std::span<const std::uint8_t> b) {
         std::size_t digits = 0;
         for (; at < b.size() && b[at] >= '0' && b[at] <= '9'; ++at, ++digits)
             if (digits < 10) v = v * 10 + static_cast<std::uint64_t>(b[at] - '0');
-        if (digits > 9) return {ErrorKind::format, "header number of " + std::to_string(digits) + " digits (at most 9)"};
+        if (digits > 9)
+            return {ErrorKind::format, mnet::detail::message({"header number of ", digits, " digits (at most 9)"})};
         if (digits == 0) return {};  // not a number: stb reports it
     }
     if (value[2] > 255)
-        return {ErrorKind::unsupported, "16-bit samples (maxval " + std::to_string(value[2]) + ") are not supported"};
+        return {ErrorKind::unsupported,
+                mnet::detail::message({"16-bit samples (maxval ", value[2], ") are not supported"})};
     const std::uint64_t channels = b[1] == '6' ? 3 : 1;
     const std::uint64_t need = value[0] * value[1] * channels;  // each ≤ 999999999: no overflow
     const std::uint64_t have = b.size() > at ? b.size() - at - 1 : 0;  // after the byte that ends maxval
     if (value[0] && value[1] && need > have)
-        return {ErrorKind::format, "pixel data truncated: " + std::to_string(value[0]) + "x" + std::to_string(value[1]) +
-                                       " needs " + std::to_string(need) + " bytes, the file has " + std::to_string(have)};
+        return {ErrorKind::format, mnet::detail::message({"pixel data truncated: ", value[0], "x", value[1], " needs ",
+                                                          need, " bytes, the file has ", have})};
     return {};
 }
 
@@ -168,40 +171,41 @@ inline std::string stb_reason() {
 }  // namespace io::detail
 
 MNET_LOADERS_INLINE Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name) {
-    require(!bytes.empty(), ErrorKind::format, name + ": empty file, not an image");
-    require(bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()), ErrorKind::unsupported,
-            name + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
+    if (bytes.empty()) detail::fail(ErrorKind::format, {name, ": empty file, not an image"});
+    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        detail::fail(ErrorKind::unsupported, {name, ": file too large to decode (", bytes.size(), " bytes)"});
     const char* format = io::detail::image_signature(bytes);
-    require(format != nullptr, ErrorKind::format,
-            name + ": cannot decode image: not a JPEG, PNG, BMP, GIF or PNM file (unrecognised signature)");
+    if (!format)
+        detail::fail(ErrorKind::format, {name, ": cannot decode image: not a JPEG, PNG, BMP, GIF or PNM file "
+                                              "(unrecognised signature)"});
 
     const io::detail::InputProblem problem = io::detail::stb_unsafe_input(bytes, format);
-    require(problem.what.empty(), problem.kind, name + ": cannot decode " + format + " image: " + problem.what);
+    if (!problem.what.empty())
+        detail::fail(problem.kind, {name, ": cannot decode ", format, " image: ", problem.what});
 
     const int length = static_cast<int>(bytes.size());
     int width = 0, height = 0, channels = 0;
-    require(stbi_info_from_memory(bytes.data(), length, &width, &height, &channels) != 0, ErrorKind::format,
-            name + ": cannot decode " + format + " image: " + io::detail::stb_reason());
-    require(width >= 1 && height >= 1, ErrorKind::format,
-            name + ": " + format + " header gives an empty image (" + std::to_string(width) + "x" +
-                std::to_string(height) + ")");
-    require(width <= max_image_side && height <= max_image_side &&
-                static_cast<std::int64_t>(width) * height <= max_image_pixels,
-            ErrorKind::unsupported,
-            name + ": image is " + std::to_string(width) + "x" + std::to_string(height) + ", larger than the limit (" +
-                std::to_string(max_image_side) + " per side, " + std::to_string(max_image_pixels / 1'000'000) +
-                " megapixels)");
+    if (stbi_info_from_memory(bytes.data(), length, &width, &height, &channels) == 0)
+        detail::fail(ErrorKind::format, {name, ": cannot decode ", format, " image: ", io::detail::stb_reason()});
+    if (width < 1 || height < 1)
+        detail::fail(ErrorKind::format,
+                     {name, ": ", format, " header gives an empty image (", width, "x", height, ")"});
+    if (width > max_image_side || height > max_image_side ||
+        static_cast<std::int64_t>(width) * height > max_image_pixels)
+        detail::fail(ErrorKind::unsupported,
+                     {name, ": image is ", width, "x", height, ", larger than the limit (", max_image_side,
+                      " per side, ", max_image_pixels / 1'000'000, " megapixels)"});
 
     int w = 0, h = 0;
     const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
         stbi_load_from_memory(bytes.data(), length, &w, &h, &channels, 3), stbi_image_free);
-    require(pixels != nullptr, ErrorKind::format,
-            name + ": cannot decode " + format + " image: " + io::detail::stb_reason());
+    if (!pixels)
+        detail::fail(ErrorKind::format, {name, ": cannot decode ", format, " image: ", io::detail::stb_reason()});
     // The header and the decoder read the same bytes; disagreeing would mean a
     // buffer of a size we did not check.
-    require(w == width && h == height, ErrorKind::format,
-            name + ": " + format + " decoder returned " + std::to_string(w) + "x" + std::to_string(h) +
-                " but the header says " + std::to_string(width) + "x" + std::to_string(height));
+    if (w != width || h != height)
+        detail::fail(ErrorKind::format, {name, ": ", format, " decoder returned ", w, "x", h, " but the header says ",
+                                         width, "x", height});
 
     Image image;
     image.width = w;
@@ -214,7 +218,8 @@ MNET_LOADERS_INLINE Image decode_image(std::span<const std::uint8_t> bytes, cons
 MNET_LOADERS_INLINE Image read_image(const std::string& path) {
     // io::read_file would take a directory's size for a file's and ask for exabytes.
     std::error_code ec;
-    require(!std::filesystem::is_directory(path, ec), ErrorKind::io, path + ": is a directory, not an image file");
+    if (std::filesystem::is_directory(path, ec))
+        detail::fail(ErrorKind::io, {path, ": is a directory, not an image file"});
     const std::vector<std::uint8_t> bytes = io::read_file(path);
     return decode_image(bytes, path);
 }

@@ -17,7 +17,8 @@ namespace mnet {
 MNET_LOADERS_INLINE Labels read_labels(const std::string& path) {
     // io::read_file would take a directory's size for a file's and ask for exabytes.
     std::error_code ec;
-    require(!std::filesystem::is_directory(path, ec), ErrorKind::io, path + ": is a directory, not a labels file");
+    if (std::filesystem::is_directory(path, ec))
+        detail::fail(ErrorKind::io, {path, ": is a directory, not a labels file"});
     const std::vector<std::uint8_t> bytes = io::read_file(path);
     return parse_labels(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }

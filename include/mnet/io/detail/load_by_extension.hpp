@@ -16,15 +16,16 @@ namespace mnet {
 MNET_LOADERS_INLINE Model load(const std::string& path) {
     if (path.ends_with(".safetensors")) return io::load_safetensors(path);
     if (path.ends_with(".tflite")) return io::load_tflite(path);
-    throw Error(ErrorKind::unsupported, path + ": unknown model file type (expected .safetensors or .tflite)");
+    detail::fail(ErrorKind::unsupported, {path, ": unknown model file type (expected .safetensors or .tflite)"});
 }
 
 MNET_LOADERS_INLINE Model load(const std::vector<std::string>& paths) {
-    require(!paths.empty(), ErrorKind::argument, "load: no model file given");
+    if (paths.empty()) detail::fail(ErrorKind::argument, {"load: no model file given"});
     if (paths.size() == 1) return load(paths.front());
     if (std::all_of(paths.begin(), paths.end(), [](const std::string& p) { return p.ends_with(".tflite"); }))
         return io::load_tflite(paths);
-    throw Error(ErrorKind::unsupported, paths.front() + ": chaining several model files is not supported for this file type");
+    detail::fail(ErrorKind::unsupported,
+                 {paths.front(), ": chaining several model files is not supported for this file type"});
 }
 
 }  // namespace mnet

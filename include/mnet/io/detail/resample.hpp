@@ -17,9 +17,9 @@
 namespace mnet {
 
 MNET_LOADERS_INLINE Image crop(const Image& image, Window w) {
-    require(w.top >= 0 && w.left >= 0 && w.height >= 1 && w.width >= 1 && w.top + w.height <= image.height &&
-                w.left + w.width <= image.width,
-            ErrorKind::argument, "crop: window outside the image");
+    if (!(w.top >= 0 && w.left >= 0 && w.height >= 1 && w.width >= 1 && w.top + w.height <= image.height &&
+          w.left + w.width <= image.width))
+        detail::fail(ErrorKind::argument, {"crop: window outside the image"});
     Image out;
     out.width = w.width;
     out.height = w.height;
@@ -146,38 +146,37 @@ inline std::vector<double> resample(const Image& src, const Taps& rows, const Ta
 }
 
 inline void require_image(const Image& image, const char* who) {
-    require(image.width >= 1 && image.height >= 1 &&
-                image.rgb.size() == static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3,
-            ErrorKind::argument,
-            std::string(who) + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-                " with " + std::to_string(image.rgb.size()) + " bytes (expected width*height*3 > 0)");
+    if (!(image.width >= 1 && image.height >= 1 &&
+          image.rgb.size() == static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3))
+        mnet::detail::fail(ErrorKind::argument, {who, ": image is ", image.width, "x", image.height, " with ",
+                                                 image.rgb.size(), " bytes (expected width*height*3 > 0)"});
 }
 
 }  // namespace io::detail
 
 MNET_LOADERS_INLINE std::vector<double> resize_bilinear(const Image& image, Window window, int out_height, int out_width) {
     io::detail::require_image(image, "resize_bilinear");
-    require(window.top >= 0 && window.left >= 0 && window.height >= 1 && window.width >= 1 &&
-                window.top + window.height <= image.height && window.left + window.width <= image.width &&
-                out_height >= 1 && out_width >= 1,
-            ErrorKind::argument, "resize_bilinear: window outside the image or empty output");
+    if (!(window.top >= 0 && window.left >= 0 && window.height >= 1 && window.width >= 1 &&
+          window.top + window.height <= image.height && window.left + window.width <= image.width &&
+          out_height >= 1 && out_width >= 1))
+        detail::fail(ErrorKind::argument, {"resize_bilinear: window outside the image or empty output"});
     return io::detail::resample(image, io::detail::bilinear_taps(window.top, window.height, out_height),
                                 io::detail::bilinear_taps(window.left, window.width, out_width));
 }
 
 MNET_LOADERS_INLINE std::vector<double> resize_antialias(const Image& image, int out_height, int out_width, Window keep) {
     io::detail::require_image(image, "resize_antialias");
-    require(out_height >= 1 && out_width >= 1 && keep.top >= 0 && keep.left >= 0 && keep.height >= 1 &&
-                keep.width >= 1 && keep.top + keep.height <= out_height && keep.left + keep.width <= out_width,
-            ErrorKind::argument, "resize_antialias: kept window outside the output or empty output");
+    if (!(out_height >= 1 && out_width >= 1 && keep.top >= 0 && keep.left >= 0 && keep.height >= 1 &&
+          keep.width >= 1 && keep.top + keep.height <= out_height && keep.left + keep.width <= out_width))
+        detail::fail(ErrorKind::argument, {"resize_antialias: kept window outside the output or empty output"});
     return io::detail::resample(image, io::detail::antialias_taps(image.height, out_height, keep.top, keep.height),
                                 io::detail::antialias_taps(image.width, out_width, keep.left, keep.width));
 }
 
 MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec spec) {
     io::detail::require_image(image, "preprocess");
-    require(spec.resolution >= 1 && spec.resolution <= 8192, ErrorKind::argument,
-            "preprocess: resolution must be in [1, 8192], got " + std::to_string(spec.resolution));
+    if (spec.resolution < 1 || spec.resolution > 8192)
+        detail::fail(ErrorKind::argument, {"preprocess: resolution must be in [1, 8192], got ", spec.resolution});
     const int r = spec.resolution;
     std::vector<double> pixels;
     if (spec.preset == Preprocess::tf_inception) {
