@@ -149,6 +149,14 @@ public:
         return out;
     }
 
+    /// Throws Error(kind, "path: " + the pieces of `what`), building the message
+    /// only here, out of line: a check costs its caller a branch and a call.
+    /// For this file's checks and those of the loaders reading it.
+    [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
+                                                      std::initializer_list<mnet::detail::MessagePart> what) const {
+        throw Error(kind, path_ + ": " + mnet::detail::message(what));
+    }
+
 private:
     void check_finite(const std::string& name, const std::vector<float>& values) const {
         for (std::size_t i = 0; i < values.size(); ++i)
@@ -192,12 +200,6 @@ private:
         return std::bit_cast<float>(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    /// Throws Error(kind, "path: " + the pieces of `what`), building the message
-    /// only here, out of line: a check costs its caller a branch and a call.
-    [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
-                                                      std::initializer_list<mnet::detail::MessagePart> what) const {
-        throw Error(kind, path_ + ": " + mnet::detail::message(what));
-    }
     /// fail(ErrorKind::format, what): the kind of every header check.
     [[noreturn]] void fail(std::initializer_list<mnet::detail::MessagePart> what) const {
         fail(ErrorKind::format, what);

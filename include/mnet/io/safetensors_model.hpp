@@ -35,12 +35,6 @@ inline std::vector<std::int64_t> expected_shape(const WeightSlot& slot) {
     return {slot.oihw[0], slot.oihw[1], slot.oihw[2], slot.oihw[3]};
 }
 
-/// Throws Error(kind, "path: " + the pieces of `what`), joined only on failure (out of line).
-[[noreturn, gnu::cold, gnu::noinline]] inline void fail(const SafetensorsFile& file, ErrorKind kind,
-                                                         std::initializer_list<mnet::detail::MessagePart> what) {
-    throw Error(kind, file.path() + ": " + mnet::detail::message(what));
-}
-
 /// How many of the weight tensors the graph of `info` needs exist with the right shape.
 inline std::size_t matching_weights(const SafetensorsFile& file, const ModelInfo& info, std::size_t& needed) {
     Graph graph = build_graph(info);
@@ -76,7 +70,7 @@ inline double metadata_number(const SafetensorsFile& file, const std::string& ke
         if (used == it->second.size() && std::isfinite(v)) return v;
     } catch (const std::exception&) {
     }
-    fail(file, ErrorKind::format, {"__metadata__ '", key, "' is not a number: '", it->second, "'"});
+    file.fail(ErrorKind::format, {"__metadata__ '", key, "' is not a number: '", it->second, "'"});
 }
 
 inline std::string metadata_string(const SafetensorsFile& file, const std::string& key, const std::string& fallback) {
@@ -97,8 +91,8 @@ inline void check_fold_range(const SafetensorsFile& file, const WeightSlot& slot
         bool ok = std::fabs(beta[o] - mean[o] * scale) <= limit;
         for (std::size_t i = 0; ok && i < per_out; ++i) ok = std::fabs(weight[o * per_out + i] * scale) <= limit;
         if (!ok)
-            fail(file, ErrorKind::format, {"folding BatchNorm '", slot.batchnorm, "' into '", slot.weight,
-                                           "' overflows float at output channel ", o});
+            file.fail(ErrorKind::format, {"folding BatchNorm '", slot.batchnorm, "' into '", slot.weight,
+                                          "' overflows float at output channel ", o});
     }
 }
 
@@ -117,45 +111,45 @@ inline ModelInfo infer_info(const SafetensorsFile& file) {
     else if (arch == "mobilenet_v1" || (arch.empty() && file.contains("features.1.0.weight")))
         info.arch = Arch::mobilenet_v1;
     else if (arch.empty())
-        fail(file, ErrorKind::unsupported, {"no MobileNetV1/V2 tensors found (expected "
-                                            "'features.1.conv.0.0.weight' or 'features.1.0.weight')"});
+        file.fail(ErrorKind::unsupported, {"no MobileNetV1/V2 tensors found (expected "
+                                           "'features.1.conv.0.0.weight' or 'features.1.0.weight')"});
     else
-        fail(file, ErrorKind::unsupported, {"unsupported arch '", arch, "' in __metadata__"});
+        file.fail(ErrorKind::unsupported, {"unsupported arch '", arch, "' in __metadata__"});
 
     const std::string padding = metadata_string(file, "padding", "symmetric");
     if (padding != "tf_same" && padding != "symmetric")
-        fail(file, ErrorKind::unsupported,
-             {"__metadata__ padding must be 'tf_same' or 'symmetric', got '", padding, "'"});
+        file.fail(ErrorKind::unsupported,
+                  {"__metadata__ padding must be 'tf_same' or 'symmetric', got '", padding, "'"});
     info.padding = padding == "tf_same" ? Padding::tf_same : Padding::symmetric;
     const std::string preprocess = metadata_string(file, "preprocess", "torchvision");
     if (preprocess != "tf_inception" && preprocess != "torchvision")
-        fail(file, ErrorKind::unsupported,
-             {"__metadata__ preprocess must be 'tf_inception' or 'torchvision', got '", preprocess, "'"});
+        file.fail(ErrorKind::unsupported,
+                  {"__metadata__ preprocess must be 'tf_inception' or 'torchvision', got '", preprocess, "'"});
     info.preprocess = preprocess == "tf_inception" ? Preprocess::tf_inception : Preprocess::torchvision;
 
     const double resolution = metadata_number(file, "resolution", 224);
     if (!(resolution >= 1 && resolution <= 4096 && resolution == std::floor(resolution)))
-        fail(file, ErrorKind::format, {"__metadata__ resolution must be an integer in [1, 4096]"});
+        file.fail(ErrorKind::format, {"__metadata__ resolution must be an integer in [1, 4096]"});
     info.resolution = static_cast<int>(resolution);
 
     const TensorEntry& classifier_bias = file.entry("classifier.1.bias");
     if (classifier_bias.shape.size() != 1 || classifier_bias.shape[0] < 1)
-        fail(file, ErrorKind::shape, {"tensor 'classifier.1.bias': expected shape [num_classes], found ",
-                                      shape_to_string(classifier_bias.shape)});
+        file.fail(ErrorKind::shape, {"tensor 'classifier.1.bias': expected shape [num_classes], found ",
+                                     shape_to_string(classifier_bias.shape)});
     const double classes = metadata_number(file, "num_classes", static_cast<double>(classifier_bias.shape[0]));
     if (!(classes >= 1 && classes <= 1e6 && classes == std::floor(classes)))
-        fail(file, ErrorKind::format, {"__metadata__ num_classes must be a positive integer"});
+        file.fail(ErrorKind::format, {"__metadata__ num_classes must be a positive integer"});
     // The classifier is sized from this before any weight is read: it must agree with the bias.
     if (classes != static_cast<double>(classifier_bias.shape[0]))
-        fail(file, ErrorKind::shape, {"__metadata__ num_classes ", metadata_text(file, "num_classes"),
-                                      " disagrees with tensor 'classifier.1.bias' ",
-                                      shape_to_string(classifier_bias.shape)});
+        file.fail(ErrorKind::shape, {"__metadata__ num_classes ", metadata_text(file, "num_classes"),
+                                     " disagrees with tensor 'classifier.1.bias' ",
+                                     shape_to_string(classifier_bias.shape)});
     info.num_classes = static_cast<int>(classes);
 
     if (file.metadata().count("width_multiplier")) {
         const double width = metadata_number(file, "width_multiplier", 1.0);
         if (!(width > 0 && width <= 4))
-            fail(file, ErrorKind::format, {"__metadata__ width_multiplier must be in (0, 4]"});
+            file.fail(ErrorKind::format, {"__metadata__ width_multiplier must be in (0, 4]"});
         info.width = static_cast<float>(width);
     } else {
         // α is not stored in a plain state dict: take the published multiplier whose graph fits
@@ -186,24 +180,24 @@ inline ModelInfo infer_info(const SafetensorsFile& file) {
 inline Model load_safetensors(const SafetensorsFile& file) {
     ModelInfo info = detail::infer_info(file);
     const double eps = detail::metadata_number(file, "bn_eps", 1e-5);
-    if (!(eps > 0 && eps < 1)) detail::fail(file, ErrorKind::format, {"__metadata__ bn_eps must be in (0, 1)"});
+    if (!(eps > 0 && eps < 1)) file.fail(ErrorKind::format, {"__metadata__ bn_eps must be in (0, 1)"});
     const bool bn_folded = detail::metadata_string(file, "bn_folded", "false") == "true";
 
     // Every weight comes from the file, so a graph needing more values than it stores
     // cannot load: refuse before allocating it (a 1 kB header must not cost gigabytes).
     const std::uint64_t needed = weight_count(info), stored = detail::stored_values(file);
     if (needed > stored)
-        detail::fail(file, ErrorKind::shape, {to_string(info.arch), " width ", detail::format_width(info.width), " with ",
-                                              info.num_classes, " classes needs ", needed,
-                                              " weights, the file stores only ", stored, " values"});
+        file.fail(ErrorKind::shape, {to_string(info.arch), " width ", detail::format_width(info.width), " with ",
+                                     info.num_classes, " classes needs ", needed,
+                                     " weights, the file stores only ", stored, " values"});
     Graph graph = build_graph(info);
     std::set<std::string> used;
     auto take = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
         const TensorEntry& e = file.entry(name);
         if (e.shape != shape)
-            detail::fail(file, ErrorKind::shape, {"tensor '", name, "': expected shape ", shape_to_string(shape),
-                                                  ", found ", shape_to_string(e.shape), " (", to_string(info.arch),
-                                                  " width ", detail::format_width(info.width), ")"});
+            file.fail(ErrorKind::shape, {"tensor '", name, "': expected shape ", shape_to_string(shape),
+                                         ", found ", shape_to_string(e.shape), " (", to_string(info.arch),
+                                         " width ", detail::format_width(info.width), ")"});
         used.insert(name);
         return file.read_floats(name);
     };
@@ -220,8 +214,8 @@ inline Model load_safetensors(const SafetensorsFile& file) {
             const std::vector<float> var = take(slot.batchnorm + ".running_var", per_channel);
             for (std::size_t i = 0; i < var.size(); ++i)
                 if (!(var[i] >= 0))  // message built only on failure
-                    detail::fail(file, ErrorKind::format,
-                                 {"tensor '", slot.batchnorm, ".running_var' has a negative variance at ", i});
+                    file.fail(ErrorKind::format,
+                              {"tensor '", slot.batchnorm, ".running_var' has a negative variance at ", i});
             detail::check_fold_range(file, slot, weight, gamma, beta, mean, var, eps);
             bias = fold_batchnorm(weight, gamma, beta, mean, var, eps);
         }
@@ -230,9 +224,9 @@ inline Model load_safetensors(const SafetensorsFile& file) {
     for (const auto& [name, entry] : file.tensors()) {
         const bool counter = name.size() > 20 && name.ends_with(".num_batches_tracked");
         if (!used.count(name) && !counter)
-            detail::fail(file, ErrorKind::shape, {"unexpected tensor '", name, "' ", shape_to_string(entry.shape),
-                                                  " (not part of ", to_string(info.arch), " width ",
-                                                  detail::format_width(info.width), ")"});
+            file.fail(ErrorKind::shape, {"unexpected tensor '", name, "' ", shape_to_string(entry.shape),
+                                         " (not part of ", to_string(info.arch), " width ",
+                                         detail::format_width(info.width), ")"});
     }
     return Model(std::move(info), std::move(graph));
 }

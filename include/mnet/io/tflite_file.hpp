@@ -108,17 +108,12 @@ public:
         return tensors_[static_cast<std::size_t>(index)];
     }
 
-    /// Throws Error(kind) with the file name in front.
-    [[noreturn]] void fail(ErrorKind kind, const std::string& what) const { throw Error(kind, name_ + ": " + what); }
-    /// fail(kind, what) with `what` given as pieces, joined only here (cold, out of line):
-    /// `if (!ok) file.fail(kind, {"tensor ", i, " ..."});` costs a check no string building.
+    /// Throws Error(kind) with the file name in front of `what`, given as pieces and joined
+    /// only here (cold, out of line): `if (!ok) file.fail(kind, {"tensor ", i, " ..."});`
+    /// costs a check no string building.
     [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
                                                       std::initializer_list<mnet::detail::MessagePart> what) const {
         throw Error(kind, name_ + ": " + mnet::detail::message(what));
-    }
-    /// fail(kind, what) unless `condition` holds.
-    void check(bool condition, ErrorKind kind, const std::string& what) const {
-        if (!condition) fail(kind, what);
     }
 
 private:
