@@ -10,6 +10,7 @@ packages=(
   libxsimd-dev xtl-dev            # SIMD kernels (Debian's xsimd config needs xtl)
   libflatbuffers-dev              # .tflite import (flatbuffers runtime + Verifier)
   libstb-dev                      # stb_image, compiled in Debian's libstb
+  libeigen3-dev                   # transfer learning (<mnet/transfer/...>) and the tests' independent oracle
   catch2                          # tests (Catch2 v2)
   libbenchmark-dev                # benchmarks
   clang clang-tidy                # CI: the clang -Werror build, clang-tidy (.ci/warnings.sh)

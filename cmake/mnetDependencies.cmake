@@ -4,6 +4,8 @@
 #   nlohmann-json3-dev  header-only JSON (safetensors headers)
 #   libxsimd-dev        SIMD wrappers for the kernels (+ xtl-dev, which its config needs)
 #   libflatbuffers-dev  flatbuffers runtime + Verifier (.tflite import)
+#   libeigen3-dev       Eigen 3.4: dense linear algebra of the transfer-learning headers
+#                       (never in <mnet/mnet.hpp>), and the tests' independent oracle
 #   libstb-dev          stb_image, linked as Debian's compiled libstb, so no TU
 #                       ever defines the implementation (no ODR/multiple-definition risk)
 # In the installed mnetConfig.cmake (CMAKE_FIND_PACKAGE_NAME is mnet) a missing
@@ -24,6 +26,7 @@ _mnet_find_dependency(nlohmann_json 3)
 _mnet_find_dependency(xtl)  # Debian's xsimd 8.1 config links a target named xtl
 _mnet_find_dependency(xsimd 8)
 _mnet_find_dependency(FlatBuffers CONFIG)
+_mnet_find_dependency(Eigen3 3.4 CONFIG)
 
 if(NOT TARGET mnet::stb)
   find_path(MNET_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb)
