@@ -14,17 +14,20 @@
 #   bash cmake/measure-compile-time.sh              both ways, both compilers
 #   bash cmake/measure-compile-time.sh --breakdown  also the umbrella alone (no calls)
 #                                                   and each dependency header alone
+#   bash cmake/measure-compile-time.sh --transfer   also the probe plus <mnet/transfer/imprint.hpp>
+#                                                   (Eigen) and head_file.hpp: cmake/compile_time_probe_transfer.cpp
 #   --check     exit 1 if the mnet::mnet probe exceeds the budget
 #   --repeat N  best of N runs per row
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BREAKDOWN=0 CHECK=0 REPEAT=1
+BREAKDOWN=0 CHECK=0 REPEAT=1 TRANSFER=0
 while [ $# -gt 0 ]; do
   case $1 in
     --breakdown) BREAKDOWN=1 ;;
     --check) CHECK=1 ;;
+    --transfer) TRANSFER=1 ;;
     --repeat) REPEAT=$2; shift ;;
-    *) echo "usage: $0 [--breakdown] [--check] [--repeat N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--breakdown] [--transfer] [--check] [--repeat N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -71,6 +74,10 @@ for cxx in g++ clang++; do
   fi
   row "  + once per target: cmake/mnet_loaders.cpp" "$cxx" "$ROOT/cmake/mnet_loaders.cpp" -DMNET_SEPARATE_LOADERS
   row "probe, header-only (readers compiled here too)" "$cxx" "$ROOT/cmake/compile_time_probe.cpp"
+  if [ "$TRANSFER" = 1 ]; then
+    row "probe + transfer/imprint.hpp (Eigen), mnet::mnet" "$cxx" "$ROOT/cmake/compile_time_probe_transfer.cpp" \
+      -DMNET_SEPARATE_LOADERS -I/usr/include/eigen3
+  fi
 done
 if [ "$BREAKDOWN" = 1 ]; then
   echo '#include <mnet/mnet.hpp>' >"$WORK/umbrella.cpp"

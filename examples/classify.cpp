@@ -65,7 +65,12 @@ int run(const mnet::cli::ClassifyArgs& args) {
     const mnet::Model model = mnet::load(args.models);
     mnet::InputSpec spec = model.input_spec();
     if (args.preset) spec.preset = *args.preset;
-    const mnet::Labels labels = find_labels(args, model.num_classes());
+    mnet::require(model.num_classes() > 0, mnet::ErrorKind::unsupported,
+                  model.info().source + ": a feature extractor without classifier (mnet-embed takes it, or add a "
+                                        "head: --model HEAD.safetensors)");
+    // A head (--model BASE --model HEAD.safetensors) names its own classes.
+    const mnet::Labels labels = model.head() && args.labels.empty() ? mnet::Labels(model.head()->names(), "head")
+                                                                    : find_labels(args, model.num_classes());
     mnet::Session session(model, {.threads = args.threads});
 
     std::ofstream dump;

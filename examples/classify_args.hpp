@@ -35,6 +35,7 @@ inline constexpr const char* classify_usage =
     "                     [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] [--profile]\n"
     "                     IMAGE...\n"
     "  --model FILE        .safetensors or .tflite weights; give it twice to chain two files\n"
+    "                      or to replace the classifier by a head from mnet-imprint (labels from it)\n"
     "  --labels FILE       one label per line (default: imagenet_<classes>.txt in <model dir>/labels\n"
     "                      or <model dir>/../labels; without one, labels print as '-')\n"
     "  --top K             classes printed per image (default 5)\n"

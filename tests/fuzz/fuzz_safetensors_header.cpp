@@ -9,12 +9,15 @@
 
 #include "fuzz_common.hpp"
 #include "mnet/io/safetensors_model.hpp"
+#include "mnet/transfer/head_file.hpp"
 #include "safetensors_header_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     mnet::fuzz::only_mnet_errors([&] {
-        mnet::io::load_safetensors(
-            mnet::io::SafetensorsFile("fuzz.safetensors", mnet::fuzz::safetensors_from_header(data, size)));
+        const mnet::io::SafetensorsFile file("fuzz.safetensors", mnet::fuzz::safetensors_from_header(data, size));
+        // a head file (transfer/head_file.hpp) goes to the head reader, anything else to the model loader
+        if (mnet::is_head_file(file)) mnet::detail::head_from(file);
+        else mnet::io::load_safetensors(file);
     });
     return 0;
 }

@@ -2,7 +2,7 @@
 // from (make_seeds.py then truncates, flips and edits them). Models are tiny on
 // purpose (α 0.05, 16x16 input, 3 classes: 25-250 kB files), so a fuzzer
 // spends its time in headers, tables and indices, not in megabytes of floats.
-//   OUT_DIR/safetensors/*.safetensors   V1/V2, F32/F16/BF16/F64, BN folded or not
+//   OUT_DIR/safetensors/*.safetensors   V1/V2, F32/F16/BF16/F64, BN folded or not; a classifier head
 //   OUT_DIR/tflite/*.tflite             synthetic V1 graphs (tests/io/test_tflite_builder.hpp)
 //   OUT_DIR/image/*                     PNG (every colour type, 8/16 bit), JPEG, BMP, GIF, PNM
 #include <bit>
@@ -20,6 +20,7 @@
 #include "io/test_tflite_builder.hpp"
 #include "mnet/io/safetensors_model.hpp"
 #include "mnet/io/tflite.hpp"
+#include "mnet/transfer/head_file.hpp"
 #include "support/image_files.hpp"
 #include "support/torchvision_checkpoint.hpp"
 
@@ -111,6 +112,11 @@ void safetensors_seeds(const fs::path& dir) {
     ModelInfo v1_quarter = v1;
     v1_quarter.width = 0.25f;
     write(dir / "v1_0.25_nometa.safetensors", io::to_safetensors(state_dict(v1_quarter, "F16", false)));
+    // A classifier head (transfer/head_file.hpp): 3 classes over 8 features.
+    std::vector<float> w(24);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(static_cast<float>(i));
+    write(dir / "head_3x8.safetensors",
+          head_to_safetensors(Head(w, {0.0f, 0.5f, -0.5f}, {"cat", "dog", "hot dog"}, 16.0f, true)));
 }
 
 void tflite_seeds(const fs::path& dir) {
@@ -193,7 +199,11 @@ int main(int argc, char** argv) {
         tflite_seeds(out / "tflite");
         image_seeds(out / "image");
         // Every seed must be valid, or the corpus starts from the error paths only.
-        for (const auto& entry : fs::directory_iterator(out / "safetensors")) io::load_safetensors(entry.path().string());
+        for (const auto& entry : fs::directory_iterator(out / "safetensors")) {
+            const io::SafetensorsFile file(entry.path().string());
+            if (is_head_file(file)) detail::head_from(file);
+            else io::load_safetensors(file);
+        }
         for (const auto& entry : fs::directory_iterator(out / "tflite"))
             if (entry.path().string().find("extractor") == std::string::npos) io::load_tflite(entry.path().string());
         for (const auto& entry : fs::directory_iterator(out / "image")) read_image(entry.path().string());

@@ -48,6 +48,24 @@ void load_file(const std::string& name, const Bytes& bytes) {
     load(file.path.string());
 }
 
+/// The small V1 .tflite with a head file of `bytes` after it (mnet::load({base, head})).
+void load_with_head(const Bytes& bytes) {
+    const TempPath file{test::temp_file("head.safetensors")};
+    test::write_bytes(file.path, bytes);
+    load(std::vector<std::string>{test::data_file("weights/tflite/mobilenet_v1_0.25_128_quant.tflite"),
+                                  file.path.string()});
+}
+
+/// A head file (transfer/head_file.hpp) of `rows` × `k` weights, value `w` at index 0.
+Bytes head_file(std::int64_t rows, std::int64_t k, float w, const std::string& classes) {
+    std::vector<float> weight(static_cast<std::size_t>(rows * k), 0.5f);
+    weight[0] = w;
+    return io::to_safetensors({io::f32_tensor("weight", {rows, k}, weight),
+                               io::f32_tensor("bias", {rows}, std::vector<float>(static_cast<std::size_t>(rows), 0.0f))},
+                              {{"mnet_head", "1"}, {"classes", classes}, {"normalize", "l2"}, {"scale", "16"},
+                               {"in_features", std::to_string(k)}});
+}
+
 /// `bytes` as an image file named `name`, read and prepared for a 224 network.
 Image image_file(const std::string& name, const Bytes& bytes) {
     const TempPath file{test::temp_file(name)};
@@ -308,6 +326,17 @@ std::vector<BadInput> bad_inputs() {
          {"gray16cut.pgm", "cannot decode PNM image: 16-bit samples (maxval 65535) are not supported"}},
         {"image: PPM with its pixel data cut short", [] { image_file("cut.ppm", text("P6\n3 2\n255\nabcde")); },
          K::format, {"cut.ppm", "pixel data truncated: 3x2 needs 18 bytes, the file has 5"}},
+        {"head: width does not match the base model's features",
+         [] { load_with_head(head_file(2, 10, 0.5f, "cat\ndog")); }, K::shape,
+         {"0.25_128_quant.tflite", "the head reads 10 features, the model pools 256"}},
+        {"head: NaN weight", [] { load_with_head(head_file(2, 256, std::nanf(""), "cat\ndog")); }, K::format,
+         {"head.safetensors", "tensor 'weight': non-finite value at index 0"}},
+        {"head: a class name with a newline (one name too many)",
+         [] { load_with_head(head_file(2, 256, 0.5f, "cat\nhot\ndog")); }, K::shape,
+         {"head.safetensors", "classes holds 3 names, weight has 2 rows"}},
+        {"head: a class name with a carriage return",
+         [] { load_with_head(head_file(2, 256, 0.5f, "cat\r\ndog")); }, K::format,
+         {"head.safetensors", "class 0 name must be 1-256 bytes without line breaks"}},
         {"image: missing file", [] { read_image("/nonexistent/mnet/none.jpg"); }, K::io, {"/nonexistent/mnet/none.jpg"}},
         {"image: a directory", [] { read_image(test::data_file("images")); }, K::io, {"is a directory"}},
     };

@@ -18,7 +18,9 @@ namespace mnet {
 MNET_LOADERS_INLINE Model load(const std::string& path);
 
 /// Loads a model stored as one file, or as several files that chain into one
-/// network (e.g. a .tflite feature extractor followed by its classifier head).
+/// network (e.g. a .tflite feature extractor followed by its classifier head). A
+/// head file from mnet-imprint last (transfer/head_file.hpp) replaces the classifier
+/// of the model the files before it make: mnet::load({base, "head.safetensors"}).
 MNET_LOADERS_INLINE Model load(const std::vector<std::string>& paths);
 
 }  // namespace mnet

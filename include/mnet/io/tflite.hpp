@@ -361,7 +361,7 @@ inline std::uint64_t stored_values(const std::vector<TfliteFile>& files) {
 
 /// Finds the arch, α, resolution and classes the tensors describe.
 inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
-                            int residual_adds) {
+                            int residual_adds, bool features_only = false) {
     ModelInfo info;
     info.arch = residual_adds > 0 ? Arch::mobilenet_v2 : Arch::mobilenet_v1;
     info.resolution = static_cast<int>(files.front().input().shape[1]);  // check_image_input ran
@@ -369,16 +369,17 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
     info.preprocess = Preprocess::tf_inception;
     for (const TfliteFile& f : files) info.source += (info.source.empty() ? "" : " + ") + f.name();
 
-    const std::size_t min_ops = info.arch == Arch::mobilenet_v1 ? 2 : 3;
+    // A feature extractor (features_only: the graph ends at the pool) has no logits op.
+    const std::size_t min_ops = (info.arch == Arch::mobilenet_v1 ? 2 : 3) - (features_only ? 1 : 0);
     const TfliteFile& last = files.back();
     if (weighted.size() < min_ops)
         last.fail(ErrorKind::unsupported,
                   {"not a MobileNetV1/V2 graph: only ", weighted.size(), " convolution ops"});
     const TfliteTensor& logits = *weighted.back().weight;
-    if (logits.shape.empty() || logits.shape[0] < 1 || logits.shape[0] > 1000000)
+    if (!features_only && (logits.shape.empty() || logits.shape[0] < 1 || logits.shape[0] > 1000000))
         last.fail(ErrorKind::shape,
                   {"logits weight ", tensor_label(logits), " has shape ", tflite_shape_string(logits.shape)});
-    info.num_classes = static_cast<int>(logits.shape[0]);
+    info.num_classes = features_only ? 0 : static_cast<int>(logits.shape[0]);
 
     // α from the widest fixed layer (V1: the last 1024-channel pointwise, V2: the
     // 320-channel projection), then confirmed against every weight shape; the
@@ -430,12 +431,12 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
                 last_compute = &op;
         }
     const TfliteFile& last = files.back();
-    if (last_compute && (last_compute->code == c::average_pool_2d || last_compute->code == c::mean))
-        last.fail(ErrorKind::unsupported, {"the graph ends at the global pooling (a feature extractor without "
-                                           "classifier); load it chained with its head: "
-                                           "mnet::load({extractor, head})"});
+    // A graph that ends at the global pooling is a feature extractor: a model without
+    // classifier (num_classes 0) whose Session returns the pooled features.
+    const bool features_only =
+        last_compute && (last_compute->code == c::average_pool_2d || last_compute->code == c::mean);
 
-    ModelInfo info = infer_info(files, weighted, adds);
+    ModelInfo info = infer_info(files, weighted, adds, features_only);
     // Every weight is a constant of the files: a graph needing more values cannot load,
     // so refuse before allocating it (a small file must not cost gigabytes).
     const std::uint64_t needed = weight_count(info), stored = stored_values(files);

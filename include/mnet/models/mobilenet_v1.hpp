@@ -22,7 +22,7 @@ struct MobileNetV1 {
     struct Config {
         float width = 1.0f;                  ///< width multiplier α
         int resolution = 224;                ///< input height = width
-        int num_classes = 1001;              ///< 1001: TF-slim (0 = background)
+        int num_classes = 1001;              ///< 1001: TF-slim (0 = background); 0: no classifier
         Padding padding = Padding::tf_same;  ///< tf_same for TensorFlow weights
     };
 
@@ -67,10 +67,10 @@ struct MobileNetV1 {
     }
 
     /// The graph of `config`, weights zero (fill them through Graph::weight_slots).
-    /// Throws Error(argument) unless width, resolution and classes are positive.
+    /// Throws Error(argument) unless width and resolution are positive and classes ≥ 0.
     static Graph build(const Config& config) {
-        if (!(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1))
-            detail::fail(ErrorKind::argument, {"MobileNetV1: width, resolution and num_classes must be positive"});
+        if (!(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 0))
+            detail::fail(ErrorKind::argument, {"MobileNetV1: width and resolution must be positive, num_classes >= 0 (0: no classifier)"});
         std::vector<Node> nodes;
         int in_c = channels(32, config.width);
         nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
@@ -85,7 +85,8 @@ struct MobileNetV1 {
             in_c = out_c;
         }
         nodes.push_back({GlobalAvgPool{}, "avgpool", "", ""});
-        nodes.push_back({Classifier(in_c, config.num_classes), "classifier", "classifier.1", ""});
+        if (config.num_classes > 0)  // 0: a feature extractor, ending at the pooled features
+            nodes.push_back({Classifier(in_c, config.num_classes), "classifier", "classifier.1", ""});
         return Graph({config.resolution, config.resolution, 3}, config.padding, std::move(nodes));
     }
 };

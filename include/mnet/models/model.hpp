@@ -11,6 +11,7 @@
 
 #include "mnet/models/mobilenet_v1.hpp"
 #include "mnet/models/mobilenet_v2.hpp"
+#include "mnet/transfer/head.hpp"
 
 namespace mnet {
 
@@ -36,7 +37,7 @@ struct ModelInfo {
     Arch arch = Arch::mobilenet_v2;                    ///< V1 or V2
     float width = 1.0f;                                ///< width multiplier α
     int resolution = 224;                              ///< input height = width
-    int num_classes = 1001;                            ///< outputs (1001 with background)
+    int num_classes = 1001;  ///< outputs (1001 with background); 0: no classifier (a feature extractor)
     Padding padding = Padding::tf_same;                ///< of every convolution
     Preprocess preprocess = Preprocess::tf_inception;  ///< how images become input
     std::string source;  ///< file(s) the weights came from
@@ -74,7 +75,19 @@ public:
     const Graph& graph() const noexcept { return state_->graph; }    ///< The layers, weights set.
     /// What preprocess() needs to turn an image into this model's input.
     InputSpec input_spec() const noexcept { return {state_->info.resolution, state_->info.preprocess}; }
-    int num_classes() const noexcept { return state_->info.num_classes; }  ///< Number of logits per image.
+    /// Logits per image: the head's classes if it has one, else the file's.
+    int num_classes() const noexcept {
+        return head_ ? static_cast<int>(head_->num_classes()) : state_->info.num_classes;
+    }
+    /// The head that replaces the classifier (transfer/features.hpp: attach_head), or null.
+    const Head* head() const noexcept { return head_.get(); }
+    /// This model with `head` in place of its classifier, unchecked (attach_head checks
+    /// the width); shares the graph and weights.
+    Model with_head(std::shared_ptr<const Head> head) const {
+        Model out = *this;
+        out.head_ = std::move(head);
+        return out;
+    }
 
 private:
     struct State {
@@ -82,6 +95,7 @@ private:
         Graph graph;
     };
     std::shared_ptr<const State> state_;
+    std::shared_ptr<const Head> head_;
 };
 
 }  // namespace mnet

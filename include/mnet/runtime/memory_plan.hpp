@@ -18,8 +18,16 @@
 #include "mnet/core/error.hpp"
 #include "mnet/models/graph.hpp"
 #include "mnet/runtime/thread_pool.hpp"
+#include "mnet/transfer/features.hpp"
 
 namespace mnet {
+
+/// What Session::run returns per image.
+enum class SessionOutput {
+    logits,         ///< the classifier's (or the model's head's) logits
+    features,       ///< the pooled features before the classifier (transfer/features.hpp)
+    unit_features,  ///< the same, L2-normalised
+};
 
 /// How a Session runs: threads, the largest batch, and how inverted residuals execute.
 struct SessionOptions {
@@ -31,6 +39,9 @@ struct SessionOptions {
     /// Band buffers per thread of a fused block: rows per band are the most that fit.
     /// The default (tuned on Zen4, README "Fused inverted residuals") keeps a band in L2.
     std::size_t band_bytes = std::size_t{64} * 1024;
+    /// Logits, or the pooled features before the classifier (a model with a head runs to
+    /// its features for logits too).
+    SessionOutput output = SessionOutput::logits;
 };
 
 /// What one node needs (floats, each rounded up to the arena alignment).
@@ -46,7 +57,8 @@ struct NodeMemory {
 struct MemoryPlan {
     std::vector<NodeMemory> nodes;      ///< one per graph node
     std::size_t activation_floats = 0;  ///< max over nodes of NodeMemory::live()
-    std::size_t logits_floats = 0;      ///< max_batch × classes, aligned
+    std::size_t logits_floats = 0;      ///< max_batch × what run() returns per image, aligned
+    std::size_t run_nodes = 0;          ///< nodes a run executes (all, or up to the features)
     /// Floats of the whole arena.
     std::size_t arena_floats() const noexcept { return activation_floats + logits_floats; }
     /// The peak activation memory of a session: its whole arena, in bytes.
@@ -98,6 +110,7 @@ inline MemoryPlan plan_memory(const Graph& graph, const SessionOptions& options)
     MemoryPlan plan;
     const std::size_t count = graph.nodes().size();
     plan.nodes.resize(count);
+    plan.run_nodes = options.output == SessionOutput::logits ? count : feature_node_count(graph);
     for (std::size_t i = 0; i < count; ++i) {
         NodeMemory& node = plan.nodes[i];
         const Shape in = graph.shape_before(i);
@@ -112,10 +125,11 @@ inline MemoryPlan plan_memory(const Graph& graph, const SessionOptions& options)
             graph.nodes()[i].layer);
         node.scratch = align_floats(node.scratch);
         node.input = i == 0 ? 0 : align_floats(in.size());
-        node.output = i + 1 == count ? 0 : align_floats(graph.shape_before(i + 1).size());
+        node.output = i + 1 >= plan.run_nodes ? 0 : align_floats(graph.shape_before(i + 1).size());
         plan.activation_floats = std::max(plan.activation_floats, node.live());
     }
-    plan.logits_floats = align_floats(graph.output_shape().size() * static_cast<std::size_t>(options.max_batch));
+    plan.logits_floats =
+        align_floats(graph.shape_before(plan.run_nodes).size() * static_cast<std::size_t>(options.max_batch));
     return plan;
 }
 

@@ -27,23 +27,30 @@ class Session {
 public:
     /// Plans the arena for `model`; throws Error(argument) on threads or max_batch < 1.
     explicit Session(Model model, SessionOptions options = {})
-        : model_(std::move(model)), options_(options), plan_(plan_memory(model_.graph(), options_)),
+        : model_(std::move(model)), options_(options), plan_(plan_memory(model_.graph(), planned(model_, options_))),
           arena_(plan_.arena_floats()) {
         if (options_.threads > 1) pool_ = std::make_unique<ThreadPool>(options_.threads);
+        if (head_runs())
+            head_logits_ = AlignedBuffer(model_.head()->num_classes() * static_cast<std::size_t>(options_.max_batch));
     }
 
     const Model& model() const noexcept { return model_; }                ///< The model it runs.
     const SessionOptions& options() const noexcept { return options_; }  ///< As constructed.
     /// Floats of one input image (resolution² · 3).
     std::size_t input_size() const noexcept { return model_.graph().input_shape().size(); }
+    /// Floats run() returns per image: the logits (the head's, if the model has one) or,
+    /// with SessionOutput::features / unit_features, the pooled features.
+    std::size_t output_size() const noexcept {
+        return head_runs() ? model_.head()->num_classes() : model_.graph().shape_before(plan_.run_nodes).size();
+    }
     /// Bytes of the arena this session owns (all activations, scratch and logits):
-    /// memory_plan().peak_activation_bytes().
+    /// memory_plan().peak_activation_bytes() (a head's logits live in a buffer of their own).
     std::size_t arena_bytes() const noexcept { return arena_.size() * sizeof(float); }
     /// The plan the arena follows (per-node sizes, fused blocks' band rows).
     const MemoryPlan& memory_plan() const noexcept { return plan_; }
 
     /// Runs N = input.size() / input_size() images (NHWC, N ≤ max_batch) and returns
-    /// N × num_classes logits, valid until the next run.
+    /// N × output_size() floats (logits, or features), valid until the next run.
     std::span<const float> run(std::span<const float> input) {
         const std::size_t image = input_size();
         if (input.empty() || input.size() % image != 0 ||
@@ -53,10 +60,16 @@ public:
                                               " per image, at most " + std::to_string(options_.max_batch) +
                                               " images), got " + std::to_string(input.size()));
         const std::size_t batch = input.size() / image;
-        const std::size_t classes = model_.graph().output_shape().size();
+        const std::size_t width = model_.graph().shape_before(plan_.run_nodes).size();
         float* logits = arena_.data() + plan_.activation_floats;
-        for (std::size_t n = 0; n < batch; ++n) run_one(input.data() + n * image, logits + n * classes);
-        return {logits, batch * classes};
+        for (std::size_t n = 0; n < batch; ++n) run_one(input.data() + n * image, logits + n * width);
+        if (options_.output == SessionOutput::unit_features)
+            for (std::size_t n = 0; n < batch; ++n) l2_normalize({logits + n * width, width});
+        if (!head_runs()) return {logits, batch * width};
+        const Head& head = *model_.head();
+        for (std::size_t n = 0; n < batch; ++n)
+            head.apply(logits + n * width, head_logits_.data() + n * head.num_classes());
+        return {head_logits_.data(), batch * head.num_classes()};
     }
 
 private:
@@ -67,7 +80,7 @@ private:
         float* const low = arena_.data();
         float* const high = low + plan_.activation_floats;
         const Parallel par{pool_.get()};
-        const std::size_t last = graph.nodes().size() - 1;
+        const std::size_t last = plan_.run_nodes - 1;
         const float* in = input;
         for (std::size_t i = 0; i <= last; ++i) {
             const NodeMemory& node = plan_.nodes[i];
@@ -83,11 +96,19 @@ private:
         }
     }
 
+    /// A model's head replaces its classifier: the plan stops at the features.
+    static SessionOptions planned(const Model& model, SessionOptions options) noexcept {
+        if (model.head()) options.output = SessionOutput::features;
+        return options;
+    }
+    bool head_runs() const noexcept { return model_.head() && options_.output == SessionOutput::logits; }
+
     Model model_;
     SessionOptions options_;
     MemoryPlan plan_;
     AlignedBuffer arena_;
     std::unique_ptr<ThreadPool> pool_;  // none for threads = 1: run inline, no synchronisation
+    AlignedBuffer head_logits_;         // max_batch × the head's classes (models with a head only)
 };
 
 }  // namespace mnet
