@@ -29,7 +29,7 @@ run() {  # label, TU, extra compiler flags
   shift 2
   echo "--- $label"
   if ! "$TIDY" --quiet --config-file="$ROOT/.clang-tidy" "$tu" -- \
-      -std=c++20 -I"$ROOT/include" -I/usr/include/stb "$@" >"$WORK/out.txt" 2>&1; then
+      -std=c++20 -I"$ROOT/include" -I/usr/include/stb -isystem /usr/include/eigen3 "$@" >"$WORK/out.txt" 2>&1; then
     status=1
   fi
   grep -v -E '^[0-9]+ (warnings?|errors?)( and [0-9]+ errors?)? generated\.$' "$WORK/out.txt" || true
