@@ -81,8 +81,10 @@ inline Head head_from(const io::SafetensorsFile& file) {
         names.push_back(all.substr(start, end - start));
         start = end + 1;
     }
+    std::vector<float> weight = file.read_floats("weight");  // its own errors name the file already
+    std::vector<float> bias = file.read_floats("bias");
     try {
-        return Head(file.read_floats("weight"), file.read_floats("bias"), std::move(names), scale, norm == "l2");
+        return Head(std::move(weight), std::move(bias), std::move(names), scale, norm == "l2");
     } catch (const Error& e) {
         file.fail(ErrorKind::format, {e.what()});
     }
