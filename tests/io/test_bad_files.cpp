@@ -337,6 +337,8 @@ std::vector<BadInput> bad_inputs() {
         {"head: a class name with a carriage return",
          [] { load_with_head(head_file(2, 256, 0.5f, "cat\r\ndog")); }, K::format,
          {"head.safetensors", "class 0 name must be 1-256 bytes without line breaks"}},
+        {"head: a head file alone", [] { load_file("head.safetensors", head_file(2, 256, 0.5f, "cat\ndog")); },
+         K::argument, {"head.safetensors", "a classifier head (mnet-imprint): load it after its base model"}},
         {"image: missing file", [] { read_image("/nonexistent/mnet/none.jpg"); }, K::io, {"/nonexistent/mnet/none.jpg"}},
         {"image: a directory", [] { read_image(test::data_file("images")); }, K::io, {"is a directory"}},
     };

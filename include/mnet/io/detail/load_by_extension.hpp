@@ -17,7 +17,13 @@
 namespace mnet {
 
 MNET_LOADERS_INLINE Model load(const std::string& path) {
-    if (path.ends_with(".safetensors")) return io::load_safetensors(path);
+    if (path.ends_with(".safetensors")) {
+        const io::SafetensorsFile file(path);
+        if (is_head_file(file))
+            file.fail(ErrorKind::argument, {"a classifier head (mnet-imprint): load it after its base model, "
+                                            "mnet::load({base, head})"});
+        return io::load_safetensors(file);
+    }
     if (path.ends_with(".tflite")) return io::load_tflite(path);
     detail::fail(ErrorKind::unsupported, {path, ": unknown model file type (expected .safetensors or .tflite)"});
 }
