@@ -17,7 +17,7 @@
 #include "mnet/core/error.hpp"
 #include "mnet/io/image.hpp"
 #include "mnet/io/linkage.hpp"
-#include "mnet/models/model.hpp"
+#include "mnet/core/input_spec.hpp"
 
 namespace mnet {
 

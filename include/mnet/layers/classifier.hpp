@@ -8,7 +8,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/core/parallel.hpp"
 
 namespace mnet {
 

@@ -11,7 +11,7 @@
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/core/parallel.hpp"
 
 namespace mnet {
 

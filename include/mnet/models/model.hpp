@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "mnet/core/input_spec.hpp"
 #include "mnet/models/mobilenet_v1.hpp"
 #include "mnet/models/mobilenet_v2.hpp"
 
@@ -20,17 +21,6 @@ enum class Arch { mobilenet_v1, mobilenet_v2 };
 /// "mobilenet_v1" or "mobilenet_v2", as weight files' metadata spell it.
 inline const char* to_string(Arch a) noexcept { return a == Arch::mobilenet_v1 ? "mobilenet_v1" : "mobilenet_v2"; }
 
-/// How an image becomes the network input (see io/preprocess.hpp).
-enum class Preprocess {
-    tf_inception,  ///< central crop 0.875, bilinear (half-pixel), x = p/127.5 - 1
-    torchvision,   ///< resize short side to 256 (antialiased), centre crop 224, ImageNet mean/std
-};
-
-/// "tf_inception" or "torchvision", as weight files' metadata spell it.
-inline const char* to_string(Preprocess p) noexcept {
-    return p == Preprocess::tf_inception ? "tf_inception" : "torchvision";
-}
-
 /// Everything about a model except its weights.
 struct ModelInfo {
     Arch arch = Arch::mobilenet_v2;                    ///< V1 or V2
@@ -40,12 +30,6 @@ struct ModelInfo {
     Padding padding = Padding::tf_same;                ///< of every convolution
     Preprocess preprocess = Preprocess::tf_inception;  ///< how images become input
     std::string source;  ///< file(s) the weights came from
-};
-
-/// What the network expects as input: a resolution×resolution×3 image, prepared by `preset`.
-struct InputSpec {
-    int resolution = 224;                          ///< side of the square input
-    Preprocess preset = Preprocess::tf_inception;  ///< crop, resize and scaling recipe
 };
 
 /// Builds the (weightless) graph an info describes.

@@ -17,7 +17,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/error.hpp"
 #include "mnet/models/graph.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/core/parallel.hpp"
 
 namespace mnet {
 

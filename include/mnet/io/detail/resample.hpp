@@ -177,6 +177,8 @@ MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec 
     io::detail::require_image(image, "preprocess");
     if (spec.resolution < 1 || spec.resolution > 8192)
         detail::fail(ErrorKind::argument, {"preprocess: resolution must be in [1, 8192], got ", spec.resolution});
+    if (spec.preset == Preprocess::deeplab)
+        detail::fail(ErrorKind::unsupported, {"preprocess: the deeplab preset is not implemented yet"});
     const int r = spec.resolution;
     std::vector<double> pixels;
     if (spec.preset == Preprocess::tf_inception) {
