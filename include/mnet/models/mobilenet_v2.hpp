@@ -70,28 +70,45 @@ struct MobileNetV2 {
         return n + in * last + last * static_cast<U>(config.num_classes);
     }
 
+    /// Appends the stem and the 17 blocks of `width` to `nodes` and returns their output
+    /// channels. Once the accumulated stride reaches `output_stride` (8, 16 or 32; 32 is
+    /// the classifier), later strides become 1 and the depthwise convolutions dilate by
+    /// the stride they dropped instead (DeepLab's atrous backbone, MobileNetV2 §6.3): the
+    /// block that loses its stride keeps the rate so far, the blocks after it dilate.
+    static int append_backbone(float width, int output_stride, std::vector<Node>& nodes) {
+        int in_c = stem_channels(width);
+        nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
+        int index = 1, current_stride = 2, dilation = 1;
+        for (const StageSpec& stage : stages) {
+            const int out_c = make_divisible(stage.c * static_cast<double>(width));
+            for (int i = 0; i < stage.n; ++i, ++index) {
+                const std::string name = "features." + std::to_string(index);
+                int stride = i == 0 ? stage.s : 1;
+                const int block_dilation = dilation;
+                if (stride > 1 && current_stride >= output_stride) {
+                    dilation *= stride;
+                    stride = 1;
+                }
+                current_stride *= stride;
+                if (stride == 2)
+                    nodes.push_back({InvertedResidual<Stride<2>>(in_c, out_c, stage.t, block_dilation), name, "", ""});
+                else
+                    nodes.push_back({InvertedResidual<Stride<1>>(in_c, out_c, stage.t, block_dilation), name, "", ""});
+                in_c = out_c;
+            }
+        }
+        return in_c;
+    }
+
     /// The graph of `config`, weights zero (fill them through Graph::weight_slots).
     /// Throws Error(argument) unless width, resolution and classes are positive.
     static Graph build(const Config& config) {
         if (!(config.width > 0.0f && config.resolution >= 1 && config.num_classes >= 1))
             detail::fail(ErrorKind::argument, {"MobileNetV2: width, resolution and num_classes must be positive"});
         std::vector<Node> nodes;
-        int in_c = stem_channels(config.width);
-        nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
-        int index = 1;
-        for (const StageSpec& stage : stages) {
-            const int out_c = make_divisible(stage.c * static_cast<double>(config.width));
-            for (int i = 0; i < stage.n; ++i, ++index) {
-                const std::string name = "features." + std::to_string(index);
-                if (i == 0 && stage.s == 2)
-                    nodes.push_back({InvertedResidual<Stride<2>>(in_c, out_c, stage.t), name, "", ""});
-                else
-                    nodes.push_back({InvertedResidual<Stride<1>>(in_c, out_c, stage.t), name, "", ""});
-                in_c = out_c;
-            }
-        }
+        const int in_c = append_backbone(config.width, 32, nodes);
         const int last = last_channels(config.width);
-        const std::string name = "features." + std::to_string(index);
+        const std::string name = "features." + std::to_string(nodes.size());
         nodes.push_back({PointwiseConv<ReLU6>(in_c, last), name, name + ".0", name + ".1"});
         nodes.push_back({GlobalAvgPool{}, "avgpool", "", ""});
         nodes.push_back({Classifier(last, config.num_classes), "classifier", "classifier.1", ""});

@@ -91,7 +91,8 @@ inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* 
     if (p_begin >= p_end) return;
     Epilogue rows = ep;
     if (rows.residual) rows.residual += m_begin * n;
-    reference::gemm(m_end - m_begin, k, n, a + m_begin * k, packed, packed + k * n, c + m_begin * n, rows);
+    reference::gemm(m_end - m_begin, k, n, a + m_begin * k, packed, packed + k * n,
+                    c + m_begin * (ep.out_stride ? ep.out_stride : n), rows);
 #endif
 }
 
