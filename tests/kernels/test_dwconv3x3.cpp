@@ -2,7 +2,7 @@
 // build can run, channels around the register width (so each tail level runs),
 // 1×1 up to widths with several 4-pixel interior steps, odd and even sizes for
 // stride 2, tf_same and symmetric padding, ReLU6 and Linear, with and without residual;
-// dilations 2 and 4 (DeepLab's atrous stages: SIMD for stride 1) and 3 (the fallback).
+// dilations 2, 3 and 4 (DeepLab's atrous stages use 2 and 4), both strides.
 #include <array>
 
 #include "support/dwconv_tester.hpp"
