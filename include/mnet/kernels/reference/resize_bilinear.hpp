@@ -64,8 +64,8 @@ inline void resize_bilinear(const ResizeGeometry& g, const float* in, float* out
 }
 
 /// out[p] = the first c with in[p·channels + c] maximal, for `pixels` pixels (TFLite's
-/// ARG_MAX over the last axis). NaN never wins unless it is channel 0. Index is an
-/// integer type wide enough for channels − 1 (uint8_t for a mask of ≤ 256 classes).
+/// ARG_MAX over the last axis). NaN never wins unless it is channel 0. channels ≥ 1;
+/// Index is an integer type wide enough for channels − 1 (uint8_t for ≤ 256 classes).
 template <class Index>
 inline void argmax_channels(std::size_t pixels, std::size_t channels, const float* in, Index* out) noexcept {
     for (std::size_t p = 0; p < pixels; ++p) {
