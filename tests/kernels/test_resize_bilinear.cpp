@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "mnet/kernels/reference/resize_bilinear.hpp"
@@ -137,6 +138,18 @@ TEST_CASE("argmax_channels: the first maximum wins, as std::max_element", "[kern
         REQUIRE(got[p] == want);
         REQUIRE(got32[p] == want);
     }
+}
+
+TEST_CASE("argmax_channels: NaN and signed zeros as TFLite's sequential greater-than", "[kernel][argmax]") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> in{nan, 5.0f, 7.0f,      // NaN first: nothing compares greater, channel 0
+                                1.0f, nan, 3.0f,      // NaN later: skipped
+                                -0.0f, 0.0f, -0.0f,   // equal zeros: the first
+                                -inf, -inf, -inf,     // all −inf: the first
+                                2.0f, 9.0f, 9.0f};    // a tie for the maximum: the first
+    std::vector<std::uint8_t> got(5);
+    ref::argmax_channels(5, 3, in.data(), got.data());
+    CHECK(got == std::vector<std::uint8_t>{0, 2, 0, 0, 1});
 }
 
 TEST_CASE("resize_bilinear_argmax: equals resize_bilinear then argmax_channels", "[kernel][resize][argmax]") {
