@@ -24,14 +24,20 @@ inline void bilinear_pixel(const float* v00, const float* v10, const float* v01,
                  v11[c] * sy.w_hi * sx.w_hi;
 }
 
-/// Index of the first largest of v[0, n), continuing from (best, index) found before v[0].
+/// Index of the first largest of v[0, n), continuing from (best, index) found before v[0]
+/// (index of v[0] is `first`). Selects, not branches: a branch on random logits
+/// mispredicts often enough to cost 3x (33x33x21 → 513x513 on Zen 5, g++ 12).
 template <class Index>
 inline void argmax_update(const float* v, std::size_t n, std::size_t first, float& best, Index& index) noexcept {
-    for (std::size_t c = 0; c < n; ++c)
-        if (v[c] > best) {
-            best = v[c];
-            index = static_cast<Index>(first + c);
-        }
+    unsigned at = static_cast<unsigned>(index);
+    float top = best;
+    for (std::size_t c = 0; c < n; ++c) {
+        const bool greater = v[c] > top;
+        at = greater ? static_cast<unsigned>(first + c) : at;
+        top = greater ? v[c] : top;
+    }
+    best = top;
+    index = static_cast<Index>(at);
 }
 
 }  // namespace detail
@@ -58,8 +64,8 @@ inline void resize_bilinear(const ResizeGeometry& g, const float* in, float* out
 }
 
 /// out[p] = the first c with in[p·channels + c] maximal, for `pixels` pixels (TFLite's
-/// ARG_MAX over the last axis). NaN never wins unless it is channel 0. Index is an
-/// integer type wide enough for channels − 1 (uint8_t for a mask of ≤ 256 classes).
+/// ARG_MAX over the last axis). NaN never wins unless it is channel 0. channels ≥ 1;
+/// Index is an integer type wide enough for channels − 1 (uint8_t for ≤ 256 classes).
 template <class Index>
 inline void argmax_channels(std::size_t pixels, std::size_t channels, const float* in, Index* out) noexcept {
     for (std::size_t p = 0; p < pixels; ++p) {
