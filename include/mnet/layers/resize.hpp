@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mnet/kernels/reference/resize_bilinear.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer.hpp"
 
 namespace mnet {
@@ -43,7 +43,7 @@ public:
         const kernels::ResizeGeometry g =
             kernels::ResizeGeometry::make(a.inputs[0].shape, out.h, out.w, flags_.align_corners, flags_.half_pixel_centers);
         a.par.split(static_cast<std::size_t>(out.h), [&](std::size_t y0, std::size_t y1) {
-            kernels::reference::resize_bilinear(g, a.in(0), a.out(), static_cast<int>(y0), static_cast<int>(y1),
+            kernels::resize_bilinear(g, a.in(0), a.out(), static_cast<int>(y0), static_cast<int>(y1),
                                                 a.output.pixel_stride);
         });
     }

@@ -57,7 +57,7 @@ struct DeepLabV3 {
         const int aspp0 = backbone + 1;
         nodes.push_back({GlobalAvgPool{}, "image_pooling.pool", "", "", {backbone}});
         nodes.push_back({PointwiseConv<ReLU>(features, a), "image_pooling", "image_pooling", "", {aspp0 + 1}});
-        nodes.push_back({ResizeBilinear(upsample), "image_pooling.resize", "", "", {aspp0 + 2, aspp0}});
+        nodes.push_back({ResizeBilinear(upsample), "image_pooling.resize", "", "", {aspp0 + 2, backbone}});
         nodes.push_back({Concat{}, "concat", "", "", {aspp0 + 3, aspp0}});
         nodes.push_back({PointwiseConv<ReLU>(2 * a, a), "concat_projection", "concat_projection", "", {}});
         nodes.push_back({PointwiseConv<Linear>(a, config.num_classes), "logits", "logits", "", {}});
