@@ -72,17 +72,19 @@ inline ResizeTap resize_tap(int d, int in, int out, ResizeFlags flags) noexcept 
 /// Each value is TFLite reference ResizeBilinear's float expression, term for term.
 /// Needs in.c ≤ 256, rows ≤ out_h, cols ≤ out_w (checked by the caller).
 inline void resize_bilinear_argmax_scalar(const float* logits, Shape in, int out_h, int out_w, int rows, int cols,
-                                          ResizeFlags flags, std::uint8_t* mask) noexcept {
+                                          ResizeFlags flags, std::uint8_t* mask) {
     const auto channels = static_cast<std::size_t>(in.c);
     auto at = [&](int y, int x) {
         return logits + (static_cast<std::size_t>(y) * static_cast<std::size_t>(in.w) + static_cast<std::size_t>(x)) *
                             channels;
     };
+    std::vector<ResizeTap> columns(static_cast<std::size_t>(cols));
+    for (int x = 0; x < cols; ++x) columns[static_cast<std::size_t>(x)] = resize_tap(x, in.w, out_w, flags);
     for (int y = 0; y < rows; ++y) {
         const ResizeTap ty = resize_tap(y, in.h, out_h, flags);
         const float dy = ty.source - static_cast<float>(ty.lower);
         for (int x = 0; x < cols; ++x) {
-            const ResizeTap tx = resize_tap(x, in.w, out_w, flags);
+            const ResizeTap& tx = columns[static_cast<std::size_t>(x)];
             const float dx = tx.source - static_cast<float>(tx.lower);
             const float *p00 = at(ty.lower, tx.lower), *p10 = at(ty.upper, tx.lower);
             const float *p01 = at(ty.lower, tx.upper), *p11 = at(ty.upper, tx.upper);
