@@ -26,35 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// ---- STAND-IN (segui branch) until the issue-13 model API lands ------------------
-// ModelInfo::task, ModelInfo::upsample and Session::output_shape() come with the
-// lead's graph rewrite. Until then these three probes compile against the old API, in
-// which every model is a classifier (so this tool refuses it); once the API is there
-// they read it, and the merge may replace them by the direct calls.
-template <class M>
-bool is_segmentation(const M& model) {
-    if constexpr (requires { model.info().task; }) {
-        using Task = std::remove_cvref_t<decltype(model.info().task)>;
-        return model.info().task == Task::segmentation;
-    } else {
-        return false;
-    }
-}
-template <class M>
-mnet::ResizeFlags upsample_flags(const M& model) {
-    if constexpr (requires { model.info().upsample; })
-        return {model.info().upsample.align_corners, model.info().upsample.half_pixel_centers};
-    else
-        return {};
-}
-template <class S>
-mnet::Shape output_shape(const S& session) {
-    if constexpr (requires { session.output_shape(); })
-        return session.output_shape();
-    else
-        return {};
-}
-// ----------------------------------------------------------------------------------
 
 /// One line, whatever the message holds.
 int fail(int status, std::string message) {
@@ -110,15 +81,15 @@ void close_dump(std::ofstream& out, const std::string& path) {
 
 int run(const mnet::cli::SegmentArgs& args) {
     const mnet::Model model = mnet::load(args.model);
-    if (!is_segmentation(model))
+    if (model.info().task() != mnet::Task::segmentation)
         mnet::detail::fail(mnet::ErrorKind::argument,
                            {args.model, ": a classification model (", model.num_classes(),
                             " classes), not a segmentation model; use mnet-classify, or give mnet-segment a "
                             "DeepLab file such as deeplabv3_mnv2_pascal_quant.tflite"});
     const mnet::InputSpec spec = model.input_spec();
-    const mnet::ResizeFlags upsample = upsample_flags(model);
+    const mnet::ResizeFlags upsample = model.info().upsample();
     mnet::Session session(model, {.threads = args.threads});
-    const mnet::Shape shape = output_shape(session);
+    const mnet::Shape shape = session.output_shape();
     const mnet::Labels labels = find_labels(args, shape.c);
 
     std::error_code ec;

@@ -130,29 +130,6 @@ TEST_CASE("mask: agrees with the mask Google's runtime made for bird_513.png", "
     CHECK(bird_iou >= 0.88);
 }
 
-TEST_CASE("mask: resize_tap follows TFLite's coordinates", "[segmentation][mask]") {
-    using detail::resize_tap;
-    // align corners, 33 → 513: scale 32/512 = 1/16 exactly
-    CHECK(resize_tap(16, 33, 513, {true, false}).source == 1.0f);
-    CHECK(resize_tap(16, 33, 513, {true, false}).lower == 1);
-    CHECK(resize_tap(16, 33, 513, {true, false}).upper == 1);
-    CHECK(resize_tap(17, 33, 513, {true, false}).source == 1.0625f);
-    CHECK(resize_tap(512, 33, 513, {true, false}).lower == 32);
-    CHECK(resize_tap(0, 1, 33, {true, false}).upper == 0);  // a 1×1 input (the image-pooling branch)
-    // half-pixel centres, 2 → 4: (0 + 0.5)·0.5 − 0.5 = −0.25 reads row 0 only; 3 → 1.25 reads row 1 only
-    CHECK(resize_tap(0, 2, 4, {false, true}).source == -0.25f);
-    CHECK(resize_tap(0, 2, 4, {false, true}).lower == 0);
-    CHECK(resize_tap(0, 2, 4, {false, true}).upper == 0);
-    CHECK(resize_tap(3, 2, 4, {false, true}).lower == 1);
-    CHECK(resize_tap(3, 2, 4, {false, true}).upper == 1);
-    // neither flag, 3 → 2: d·1.5
-    CHECK(resize_tap(1, 3, 2, {}).source == 1.5f);
-    CHECK(resize_tap(1, 3, 2, {}).lower == 1);
-    CHECK(resize_tap(1, 3, 2, {}).upper == 2);
-    // align corners with out = 1 falls back to in/out (TFLite)
-    CHECK(resize_tap(0, 5, 1, {true, false}).source == 0.0f);
-}
-
 TEST_CASE("mask: resize + arg-max agrees with a double-precision oracle on odd shapes", "[segmentation][mask]") {
     std::mt19937 rng(1234);
     std::normal_distribution<float> normal(0.0f, 3.0f);

@@ -1,9 +1,7 @@
 // ResizeFlags: how a bilinear resize maps output pixels onto input pixels, as
 // TFLite's RESIZE_BILINEAR options say (align_corners, half_pixel_centers).
-// STAND-IN (segui branch): the model API of issue 13 exposes the flags of a model's
-// final upsample as ModelInfo::upsample of this type; if the lead's or the kernels'
-// branch defines mnet::ResizeFlags elsewhere, keep one definition and make this
-// header include it (runtime/mask.hpp and the tests only need the two fields).
+// The ResizeBilinear layer takes them, and a segmentation model says with them how
+// its logits reach the input size (ModelInfo::upsample()).
 #pragma once
 
 namespace mnet {

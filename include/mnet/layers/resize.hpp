@@ -7,16 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "mnet/core/resize_flags.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/layer.hpp"
 
 namespace mnet {
-
-/// TFLite's RESIZE_BILINEAR flags (at most one is set).
-struct ResizeFlags {
-    bool align_corners = false;       ///< corner pixel centres map onto each other
-    bool half_pixel_centers = false;  ///< pixel centres at +0.5 (TF2)
-};
 
 /// Bilinear resize of input 0 to the height and width of input 1.
 class ResizeBilinear {

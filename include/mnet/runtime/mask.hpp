@@ -5,9 +5,8 @@
 // RESIZE_BILINEAR), arg-max over the classes (the first maximum wins, as ARG_MAX),
 // then the letterbox (core/letterbox.hpp) undone: the valid rows and columns are kept
 // and mapped onto the image by nearest neighbour. Only the valid window is upsampled.
-// STAND-IN (segui branch): detail::resize_bilinear_argmax_scalar is the plain-loop
-// spec of the fused kernel the kernels branch provides (kernels::resize_bilinear_argmax);
-// segmentation_mask calls it in one place, which the merge points at that kernel.
+// The upsampling and arg-max are one fused kernel (kernels::resize_bilinear_argmax):
+// the input-sized float tensor of class scores never exists.
 #pragma once
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include "mnet/core/letterbox.hpp"
 #include "mnet/core/resize_flags.hpp"
 #include "mnet/core/shape.hpp"
+#include "mnet/kernels/simd/backend.hpp"
 
 namespace mnet {
 
@@ -44,65 +44,6 @@ struct ClassShare {
 };
 
 namespace detail {
-
-/// Where output index `d` of an out-long axis reads an in-long axis, exactly as TFLite's
-/// reference ResizeBilinear (ComputeInterpolationValues) computes it in float:
-/// `source` the coordinate, `lower` = max(floor(source), 0), `upper` = min(ceil(source), in − 1).
-struct ResizeTap {
-    float source = 0;  ///< input coordinate (may be below 0 with half-pixel centres)
-    int lower = 0;     ///< first input index read
-    int upper = 0;     ///< second input index read
-};
-
-/// TFLite's scale (in/out, or (in − 1)/(out − 1) with align_corners and out > 1, in float)
-/// and the tap of output index `d`.
-inline ResizeTap resize_tap(int d, int in, int out, ResizeFlags flags) noexcept {
-    float scale = static_cast<float>(in) / static_cast<float>(out);
-    if (flags.align_corners && out > 1) scale = static_cast<float>(in - 1) / static_cast<float>(out - 1);
-    const float v = static_cast<float>(d);
-    const float source = flags.half_pixel_centers ? (v + 0.5f) * scale - 0.5f : v * scale;
-    return {source, std::max(static_cast<int>(std::floor(source)), 0),
-            std::min(static_cast<int>(std::ceil(source)), in - 1)};
-}
-
-/// STAND-IN for kernels::resize_bilinear_argmax (plain loops, the spec): the logits
-/// (in.h × in.w × in.c, HWC) resized bilinearly to out_h × out_w with `flags`, of which
-/// rows [0, rows) and columns [0, cols) are computed; each pixel gets the index of its
-/// largest channel, the first one on ties. Written to `mask` (rows × cols, row-major).
-/// Each value is TFLite reference ResizeBilinear's float expression, term for term.
-/// Needs in.c ≤ 256, rows ≤ out_h, cols ≤ out_w (checked by the caller).
-inline void resize_bilinear_argmax_scalar(const float* logits, Shape in, int out_h, int out_w, int rows, int cols,
-                                          ResizeFlags flags, std::uint8_t* mask) {
-    const auto channels = static_cast<std::size_t>(in.c);
-    auto at = [&](int y, int x) {
-        return logits + (static_cast<std::size_t>(y) * static_cast<std::size_t>(in.w) + static_cast<std::size_t>(x)) *
-                            channels;
-    };
-    std::vector<ResizeTap> columns(static_cast<std::size_t>(cols));
-    for (int x = 0; x < cols; ++x) columns[static_cast<std::size_t>(x)] = resize_tap(x, in.w, out_w, flags);
-    for (int y = 0; y < rows; ++y) {
-        const ResizeTap ty = resize_tap(y, in.h, out_h, flags);
-        const float dy = ty.source - static_cast<float>(ty.lower);
-        for (int x = 0; x < cols; ++x) {
-            const ResizeTap& tx = columns[static_cast<std::size_t>(x)];
-            const float dx = tx.source - static_cast<float>(tx.lower);
-            const float *p00 = at(ty.lower, tx.lower), *p10 = at(ty.upper, tx.lower);
-            const float *p01 = at(ty.lower, tx.upper), *p11 = at(ty.upper, tx.upper);
-            std::size_t best = 0;
-            float best_value = 0;
-            for (std::size_t c = 0; c < channels; ++c) {
-                const float value = p00[c] * (1 - dy) * (1 - dx) + p10[c] * dy * (1 - dx) + p01[c] * (1 - dy) * dx +
-                                    p11[c] * dy * dx;
-                if (c == 0 || value > best_value) {  // strictly greater: the first maximum wins
-                    best = c;
-                    best_value = value;
-                }
-            }
-            mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(x)] =
-                static_cast<std::uint8_t>(best);
-        }
-    }
-}
 
 /// Nearest source index of output `d` when an in-long axis is stretched to out: the
 /// inverse of the align-corners resize that made the letterbox, round(d·(in − 1)/(out − 1))
@@ -142,9 +83,14 @@ inline Mask segmentation_mask(std::span<const float> logits, Shape logits_shape,
     Mask valid{b.valid_height, b.valid_width,
                std::vector<std::uint8_t>(static_cast<std::size_t>(b.valid_height) *
                                          static_cast<std::size_t>(b.valid_width))};
-    // Merge point: the fused kernel of the kernels branch replaces this scalar spec.
-    detail::resize_bilinear_argmax_scalar(logits.data(), s, b.resolution, b.resolution, b.valid_height,
-                                          b.valid_width, upsample, valid.classes.data());
+    // Rows [0, valid_height) of the upsampled mask at full width, then the valid columns.
+    const kernels::ResizeGeometry g = kernels::ResizeGeometry::make(s, b.resolution, b.resolution, upsample.align_corners,
+                                                                    upsample.half_pixel_centers);
+    std::vector<std::uint8_t> rows(static_cast<std::size_t>(b.valid_height) * static_cast<std::size_t>(b.resolution));
+    kernels::resize_bilinear_argmax(g, logits.data(), rows.data(), 0, b.valid_height);
+    for (int y = 0; y < b.valid_height; ++y)
+        std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(y) * b.resolution, b.valid_width,
+                    valid.classes.begin() + static_cast<std::ptrdiff_t>(y) * b.valid_width);
     if (b.image_height == b.valid_height && b.image_width == b.valid_width) return valid;
 
     Mask out{b.image_height, b.image_width,
