@@ -144,8 +144,10 @@ TEST_CASE("mask: resize + arg-max agrees with a double-precision oracle on odd s
                 for (float& v : logits) v = normal(rng);
                 // every row and column, and a top-left window (what a letterbox computes)
                 for (const auto& [rows, cols] : {std::pair{out_h, out_w}, std::pair{(out_h + 1) / 2, out_w}}) {
-                    std::vector<std::uint8_t> mask(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
-                    detail::resize_bilinear_argmax_scalar(logits.data(), in, out_h, out_w, rows, cols, f, mask.data());
+                    std::vector<std::uint8_t> mask(static_cast<std::size_t>(rows) * static_cast<std::size_t>(out_w));
+                    const kernels::ResizeGeometry g =
+                        kernels::ResizeGeometry::make(in, out_h, out_w, f.align_corners, f.half_pixel_centers);
+                    kernels::resize_bilinear_argmax(g, logits.data(), mask.data(), 0, rows);
                     std::size_t checked = 0, wrong = 0;
                     for (int y = 0; y < rows; ++y)
                         for (int x = 0; x < cols; ++x) {
@@ -163,7 +165,7 @@ TEST_CASE("mask: resize + arg-max agrees with a double-precision oracle on odd s
                             }
                             if (best - second < 1e-4) continue;  // float rounding may pick either
                             ++checked;
-                            wrong += mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols) +
+                            wrong += mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w) +
                                           static_cast<std::size_t>(x)] != arg;
                         }
                     CHECK(wrong == 0);

@@ -27,6 +27,9 @@ struct DeepLabV3 {
         int output_stride = 16;              ///< 16 (Google's files) or 8
         Padding padding = Padding::tf_same;  ///< TensorFlow SAME
     };
+    /// The backbone's channel divisor as Google's DeepLab files have it: 8 at α = 1, else 1
+    /// (TensorFlow DeepLab's `divisible_by`), channels never below 8.
+    static constexpr int channel_divisor(float width) noexcept { return width == 1.0f ? 8 : 1; }
     /// Channels of the ASPP branches and the projection.
     static constexpr int aspp_channels = 256;
     /// How the logits are brought to the image (the files' RESIZE_BILINEAR flags).
@@ -35,9 +38,11 @@ struct DeepLabV3 {
     /// Weights (biases not counted) of the graph `build` makes, without building it.
     static std::uint64_t weight_count(const Config& config) noexcept {
         using U = std::uint64_t;
-        const U last_in = static_cast<U>(MobileNetV2::make_divisible(320.0 * static_cast<double>(config.width)));
+        const int divisor = channel_divisor(config.width);
+        const U last_in = static_cast<U>(MobileNetV2::channels(320, config.width, divisor));
         const U last = static_cast<U>(MobileNetV2::last_channels(config.width));
-        const U backbone = MobileNetV2::weight_count({config.width, config.resolution, 0, config.padding}) - last_in * last;
+        const U backbone =
+            MobileNetV2::weight_count({config.width, config.resolution, 0, config.padding}, divisor) - last_in * last;
         const U a = aspp_channels;
         return backbone + 2 * last_in * a + 2 * a * a + a * static_cast<U>(config.num_classes);
     }
@@ -50,7 +55,8 @@ struct DeepLabV3 {
         if (config.output_stride != 8 && config.output_stride != 16 && config.output_stride != 32)
             detail::fail(ErrorKind::argument, {"DeepLabV3: output stride must be 8, 16 or 32, got ", config.output_stride});
         std::vector<Node> nodes;
-        const int features = MobileNetV2::append_backbone(config.width, config.output_stride, nodes);
+        const int features =
+            MobileNetV2::append_backbone(config.width, config.output_stride, nodes, channel_divisor(config.width));
         const int backbone = static_cast<int>(nodes.size());  // tensor id of the backbone output
         const int a = aspp_channels;
         nodes.push_back({PointwiseConv<ReLU>(features, a), "aspp0", "aspp0", "", {backbone}});

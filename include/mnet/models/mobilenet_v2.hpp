@@ -36,15 +36,21 @@ struct MobileNetV2 {
     static constexpr std::array<StageSpec, 7> stages{{
         {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}}};
 
-    /// The reference rounding (TF-slim `_make_divisible`, torchvision `_make_divisible`).
-    static constexpr int make_divisible(double value, int divisor = 8) noexcept {
+    /// The reference rounding (TF-slim `_make_divisible`, torchvision `_make_divisible`):
+    /// the nearest multiple of `divisor`, at least `min_value` (0: the divisor), never
+    /// below 90 % of `value`.
+    static constexpr int make_divisible(double value, int divisor = 8, int min_value = 0) noexcept {
         int rounded = static_cast<int>(value + divisor / 2.0) / divisor * divisor;
-        rounded = std::max(divisor, rounded);
+        rounded = std::max(min_value > 0 ? min_value : divisor, rounded);
         if (rounded < 0.9 * value) rounded += divisor;
         return rounded;
     }
+    /// Channels of a layer of `c` channels at width α: make_divisible(c·α, divisor), at least 8.
+    static constexpr int channels(int c, float width, int divisor = 8) noexcept {
+        return make_divisible(c * static_cast<double>(width), divisor, 8);
+    }
     /// Channels of the stem conv: make_divisible(32·α).
-    static constexpr int stem_channels(float width) noexcept { return make_divisible(32.0 * width); }
+    static constexpr int stem_channels(float width, int divisor = 8) noexcept { return channels(32, width, divisor); }
     /// Channels of the last 1x1 conv: 1280, or make_divisible(1280·α) for α > 1.
     static constexpr int last_channels(float width) noexcept {
         return make_divisible(1280.0 * std::max(1.0f, width));
@@ -53,12 +59,14 @@ struct MobileNetV2 {
     /// Convolution and classifier weights (biases not counted) of the graph `build`
     /// makes, computed without building it: a loader compares this with what a
     /// file holds before it allocates a graph the file could never fill.
-    static std::uint64_t weight_count(const Config& config) noexcept {
+    /// `divisor`: channel counts are its multiples (8 for every published classifier;
+    /// Google's DeepLab files use 1 when α ≠ 1, so α = 0.5 has 12-channel layers).
+    static std::uint64_t weight_count(const Config& config, int divisor = 8) noexcept {
         using U = std::uint64_t;
-        U in = static_cast<U>(stem_channels(config.width));
+        U in = static_cast<U>(stem_channels(config.width, divisor));
         U n = in * 3 * 3 * 3;
         for (const StageSpec& stage : stages) {
-            const U out = static_cast<U>(make_divisible(stage.c * static_cast<double>(config.width)));
+            const U out = static_cast<U>(channels(stage.c, config.width, divisor));
             for (int i = 0; i < stage.n; ++i) {
                 const U hidden = in * static_cast<U>(stage.t);
                 if (stage.t != 1) n += in * hidden;  // expand
@@ -75,12 +83,13 @@ struct MobileNetV2 {
     /// the classifier), later strides become 1 and the depthwise convolutions dilate by
     /// the stride they dropped instead (DeepLab's atrous backbone, MobileNetV2 §6.3): the
     /// block that loses its stride keeps the rate so far, the blocks after it dilate.
-    static int append_backbone(float width, int output_stride, std::vector<Node>& nodes) {
-        int in_c = stem_channels(width);
+    /// Channels are multiples of `divisor` (see weight_count).
+    static int append_backbone(float width, int output_stride, std::vector<Node>& nodes, int divisor = 8) {
+        int in_c = stem_channels(width, divisor);
         nodes.push_back({Stem(3, in_c), "features.0", "features.0.0", "features.0.1"});
         int index = 1, current_stride = 2, dilation = 1;
         for (const StageSpec& stage : stages) {
-            const int out_c = make_divisible(stage.c * static_cast<double>(width));
+            const int out_c = channels(stage.c, width, divisor);
             for (int i = 0; i < stage.n; ++i, ++index) {
                 const std::string name = "features." + std::to_string(index);
                 int stride = i == 0 ? stage.s : 1;

@@ -183,9 +183,9 @@ inline MemoryPlan plan_memory(const Graph& graph, const SessionOptions& options)
         std::size_t channel = 0;
         for (int r : nodes[i].inputs) {
             TensorPlan& part = plan.tensors[static_cast<std::size_t>(r)];
-            const bool own = r > 0 && readers[static_cast<std::size_t>(r)] == 1 && !part.external && part.alias_of < 0 &&
-                             plan.nodes[static_cast<std::size_t>(r - 1)].layer.strided_output && !plan.nodes[static_cast<std::size_t>(r - 1)].layer.concatenates &&
-                             part.dtype == joined.dtype;
+            const LayerPlan* producer = r > 0 ? &plan.nodes[static_cast<std::size_t>(r - 1)].layer : nullptr;
+            const bool own = producer && producer->strided_output && readers[static_cast<std::size_t>(r)] == 1 &&
+                             !part.external && part.alias_of < 0 && part.dtype == joined.dtype;
             if (own) {
                 part.alias_of = static_cast<int>(i + 1);
                 part.channel_offset = channel;
