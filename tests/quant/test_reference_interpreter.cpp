@@ -15,11 +15,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "io/test_tflite_builder.hpp"
 #include "mnet/io/file.hpp"
 #include "mnet/io/image.hpp"
 #include "mnet/io/tflite_file.hpp"
 #include "mnet/quant/reference_interpreter.hpp"
 #include "support/data.hpp"
+#include "support/errors.hpp"
 #include "support/reference.hpp"
 
 using namespace mnet;
@@ -159,4 +161,15 @@ TEST_CASE("reference interpreter: input size is checked, the file may go away", 
     int sum = 0;
     for (const std::uint8_t p : interpreter.output().values<std::uint8_t>()) sum += p;
     CHECK(std::abs(sum - 256) <= 1001);
+}
+
+TEST_CASE("reference interpreter: float graphs and unquantized operands are refused by name", "[quant]") {
+    test::SyntheticOptions opt;  // float32 activations and weights
+    const io::TfliteFile float_file(test::make_synthetic_v1(opt).bytes, "float.tflite");
+    test::require_error([&] { quant::ReferenceInterpreter interpreter(float_file); }, ErrorKind::unsupported,
+                        {"float.tflite", "graph input tensor 0 is FLOAT32, expected UINT8 or INT8"});
+    opt.quantize_io = true;  // a uint8 input with no quantization parameters, QUANTIZE to int8
+    const io::TfliteFile io_file(test::make_synthetic_v1(opt).bytes, "io.tflite");
+    test::require_error([&] { quant::ReferenceInterpreter interpreter(io_file); }, ErrorKind::format,
+                        {"io.tflite", "op 0 (QUANTIZE)", "input tensor 0 'input' has no quantization scale"});
 }

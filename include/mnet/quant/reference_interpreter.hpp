@@ -26,6 +26,9 @@
 
 namespace mnet::quant {
 
+/// Largest total size of a graph's activation tensors the reference interpreter allocates (4 GiB).
+inline constexpr std::uint64_t max_activation_bytes = std::uint64_t{1} << 32;
+
 /// A quantized .tflite graph prepared for integer execution with the reference kernels.
 /// Holds its own copy of the weights: the TfliteFile may be destroyed afterwards.
 class ReferenceInterpreter {
@@ -34,6 +37,15 @@ public:
     /// or mnet does not support).
     explicit ReferenceInterpreter(const io::TfliteFile& file) : name_(file.name()) {
         tensors_.reserve(file.tensors().size());
+        // Activations are allocated whole, so a hostile shape must not ask for more than this (a 513×513
+        // DeepLab holds about 60 MB).
+        std::uint64_t activation_bytes = 0;
+        for (const io::TfliteTensor& rec : file.tensors())
+            if (!rec.is_constant()) activation_bytes += rec.numel * io::tflite_codes::element_size(rec.type);
+        if (activation_bytes > max_activation_bytes)
+            file.fail(ErrorKind::unsupported, {"its activation tensors need ", activation_bytes,
+                                               " bytes, more than the reference interpreter's limit of ",
+                                               max_activation_bytes});
         for (const io::TfliteTensor& rec : file.tensors()) tensors_.push_back(make_tensor(file, rec));
         input_ = file.input().index;
         output_ = file.output().index;

@@ -124,6 +124,8 @@ inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
     const ref::Nhwc in = nhwc(x);
     const int channels = depthwise ? w.shape[3] : w.shape[0];
     const int kh = w.shape[1], kw = w.shape[2];
+    if (kh < 1 || kw < 1 || kh > 65536 || kw > 65536)  // keeps (k − 1)·dilation + 1 inside int
+        ctx.fail(ErrorKind::shape, {"weights ", OpContext::name(w), " kernel ", kh, "x", kw, " out of range (1 to 65536)"});
     int depth_multiplier = 1;
     if (depthwise) {
         if (w.shape[0] != 1 || in.c == 0 || channels % in.c != 0)
