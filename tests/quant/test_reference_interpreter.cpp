@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "io/test_tflite_builder.hpp"
+#include "mnet/io/detail/tflite_schema_generated.hpp"
 #include "mnet/io/file.hpp"
 #include "mnet/io/image.hpp"
 #include "mnet/io/tflite_file.hpp"
@@ -172,4 +173,80 @@ TEST_CASE("reference interpreter: float graphs and unquantized operands are refu
     const io::TfliteFile io_file(test::make_synthetic_v1(opt).bytes, "io.tflite");
     test::require_error([&] { quant::ReferenceInterpreter interpreter(io_file); }, ErrorKind::format,
                         {"io.tflite", "op 0 (QUANTIZE)", "input tensor 0 'input' has no quantization scale"});
+}
+
+namespace {
+
+/// A three-op int8 graph built here: input [1,1,1,5] → SQUEEZE → [1,5] → FULLY_CONNECTED (per-tensor int8
+/// weights [3,5], int32 bias, fused ReLU) → [1,3] → ARG_MAX (int32) → [1]. No real file has FULLY_CONNECTED.
+std::vector<std::uint8_t> int8_fc_graph(const std::vector<std::int8_t>& weights, const std::vector<std::int32_t>& bias,
+                                        float sx, int zx, float sw, float sy, int zy) {
+    namespace fb = io::tflite_schema;
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<fb::Buffer>> buffers{fb::CreateBuffer(fbb)};
+    auto buffer = [&](const void* data, std::size_t size) {
+        fbb.ForceVectorAlignment(size, 1, 16);
+        buffers.push_back(fb::CreateBuffer(fbb, fbb.CreateVector(static_cast<const std::uint8_t*>(data), size)));
+        return static_cast<std::uint32_t>(buffers.size() - 1);
+    };
+    std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+    auto tensor = [&](const char* name, std::vector<std::int32_t> shape, int type, std::uint32_t buf, float scale, int zero) {
+        const std::vector<float> s{scale};
+        const std::vector<std::int64_t> z{zero};
+        const auto q = scale > 0 ? fb::CreateQuantizationParametersDirect(fbb, &s, &z, 0) : 0;
+        tensors.push_back(fb::CreateTensorDirect(fbb, &shape, static_cast<std::int8_t>(type), buf, name, q));
+        return static_cast<std::int32_t>(tensors.size() - 1);
+    };
+    const std::int32_t axis = 1;
+    const int x = tensor("x", {1, 1, 1, 5}, 9, 0, sx, zx);
+    const int flat = tensor("flat", {1, 5}, 9, 0, sx, zx);
+    const int w = tensor("w", {3, 5}, 9, buffer(weights.data(), weights.size()), sw, 0);
+    const int b = tensor("b", {3}, 2, buffer(bias.data(), 4 * bias.size()), sx * sw, 0);
+    const int y = tensor("y", {1, 3}, 9, 0, sy, zy);
+    const int a = tensor("axis", {}, 2, buffer(&axis, 4), 0, 0);
+    const int best = tensor("best", {1}, 2, 0, 0, 0);
+    std::vector<flatbuffers::Offset<fb::OperatorCode>> codes{fb::CreateOperatorCode(fbb, 43, 0, 1, 43),
+                                                             fb::CreateOperatorCode(fbb, 9, 0, 1, 9),
+                                                             fb::CreateOperatorCode(fbb, 56, 0, 1, 56)};
+    const std::vector<std::int32_t> in0{x}, out0{flat}, in1{flat, w, b}, out1{y}, in2{y, a}, out2{best};
+    std::vector<flatbuffers::Offset<fb::Operator>> ops{
+        fb::CreateOperatorDirect(fbb, 0, &in0, &out0),
+        fb::CreateOperatorDirect(fbb, 1, &in1, &out1, fb::BuiltinOptions::FullyConnectedOptions,
+                                 fb::CreateFullyConnectedOptions(fbb, fb::ActivationFunctionType::RELU).Union()),
+        fb::CreateOperatorDirect(fbb, 2, &in2, &out2, fb::BuiltinOptions::ArgMaxOptions,
+                                 fb::CreateArgMaxOptions(fbb, 2).Union())};
+    const std::vector<std::int32_t> graph_in{x}, graph_out{best};
+    const std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs{
+        fb::CreateSubGraphDirect(fbb, &tensors, &graph_in, &graph_out, &ops, "main")};
+    fb::FinishModelBuffer(fbb, fb::CreateModelDirect(fbb, 3, &codes, &subgraphs, "fc", &buffers));
+    return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
+}
+
+}  // namespace
+
+TEST_CASE("reference interpreter: int8 FULLY_CONNECTED, SQUEEZE and an int32 ARG_MAX", "[quant]") {
+    const std::vector<std::int8_t> w{10, -20, 30, -40, 50, /**/ 1, 2, 3, 4, 5, /**/ -7, 7, -7, 7, -7};
+    const std::vector<std::int32_t> bias{100, -3000, 50};
+    const float sx = 0.05f, sw = 0.013f, sy = 0.07f;
+    const int zx = -3, zy = -100;
+    const io::TfliteFile file(int8_fc_graph(w, bias, sx, zx, sw, sy, zy), "fc.tflite");
+    quant::ReferenceInterpreter interpreter(file);
+    const std::vector<std::int8_t> x{12, -7, 100, -128, 127};
+    std::vector<std::uint8_t> input(5);
+    std::memcpy(input.data(), x.data(), 5);
+    interpreter.run(input);
+    // Per-tensor int8 FULLY_CONNECTED takes the float scale product (GetQuantizedConvolutionMultipler).
+    const quant::QuantizedMultiplier m = quant::quantize_multiplier(quant::convolution_real_multiplier(sx, sw, sy));
+    const auto y = interpreter.tensor(4).values<std::int8_t>();
+    REQUIRE(y.size() == 3);
+    int best = 0;
+    for (int o = 0; o < 3; ++o) {
+        std::int32_t acc = bias[static_cast<std::size_t>(o)];
+        for (int i = 0; i < 5; ++i) acc += w[static_cast<std::size_t>(o * 5 + i)] * (x[static_cast<std::size_t>(i)] - zx);
+        const std::int32_t want = std::clamp(quant::multiply_by_quantized_multiplier(acc, m) + zy, zy, 127);  // ReLU
+        CAPTURE(o, acc);
+        CHECK(y[static_cast<std::size_t>(o)] == want);
+        if (want > y[static_cast<std::size_t>(best)]) best = o;
+    }
+    CHECK(interpreter.output().values<std::int32_t>()[0] == best);
 }
