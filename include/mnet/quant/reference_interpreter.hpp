@@ -126,7 +126,7 @@ private:
                                 rec.type == io::tflite_codes::int32 || rec.type == io::tflite_codes::int64;
         if (computable) {
             t.bytes = static_cast<std::size_t>(rec.numel) * element;
-            t.storage.resize((t.bytes + 7) / 8);
+            t.storage.resize(t.bytes);
             if (t.constant) std::memcpy(t.storage.data(), rec.data.data(), t.bytes);
         }
         return t;

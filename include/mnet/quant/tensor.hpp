@@ -34,7 +34,9 @@ struct Tensor {
     float scale = 0;                 ///< per-tensor scale (the first, for per-channel weights); 0: not quantized
     std::int32_t zero_point = 0;     ///< per-tensor zero point
     bool constant = false;           ///< data came from the file
-    std::vector<std::int64_t> storage;  ///< the bytes, 8-byte aligned (never resized after construction)
+    /// The bytes (never resized after construction). Bytes from the allocator: operator new aligns them for
+    /// any scalar and C++20 lets them hold the elements a kernel writes (implicit object creation).
+    std::vector<std::byte> storage;
     std::size_t bytes = 0;           ///< meaningful bytes in `storage`
 
     /// Number of elements.

@@ -143,7 +143,9 @@ inline Step prepare_reshape(const OpContext& ctx) {
         ctx.fail(ErrorKind::shape, {"output ", OpContext::name(y), " has ", y.numel(), " values, input ", x.numel()});
     const Tensor* xp = &x;
     Tensor* yp = &y;
-    return [=] { std::memcpy(yp->storage.data(), xp->storage.data(), xp->bytes); };
+    return [=] {
+        if (xp->bytes) std::memcpy(yp->storage.data(), xp->storage.data(), xp->bytes);
+    };
 }
 
 /// QUANTIZE between uint8 and int8 (either direction, or the same type with new parameters).
