@@ -59,6 +59,7 @@ inline constexpr int float16 = 1;
 inline constexpr int int32 = 2;
 inline constexpr int uint8 = 3;
 inline constexpr int int64 = 4;
+inline constexpr int int16 = 7;
 inline constexpr int int8 = 9;
 
 /// "FLOAT32", "INT8", ... or "type #N".
