@@ -17,7 +17,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/models/model.hpp"
 #include "mnet/runtime/memory_plan.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/core/parallel.hpp"
 #include "random_weights.hpp"
 
 namespace {

@@ -3,6 +3,7 @@
 // CPU-visible ISA the kernels were built for.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "mnet/kernels/simd/config.hpp"
 
 #if MNET_SIMD_ENABLED
+#include "mnet/kernels/simd/backend.hpp"
 #include "mnet/kernels/simd/conv3x3s2_c3.hpp"
 #include "mnet/kernels/simd/dwconv3x3.hpp"
 #include "mnet/kernels/simd/gemm.hpp"
@@ -37,9 +39,10 @@ void bench_gemm(benchmark::State& state, simd::GemmKernel kernel) {
                                                    benchmark::Counter::kIs1000);
 }
 
-void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel) {
+// Args: {hw, c}; taps `dilation` apart.
+void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel, int dilation) {
     const int hw = static_cast<int>(state.range(0)), c = static_cast<int>(state.range(1));
-    const auto g = mnet::kernels::ConvGeometry::make({hw, hw, c}, c, 3, kernel.stride, mnet::Padding::tf_same);
+    const auto g = mnet::kernels::ConvGeometry::make({hw, hw, c}, c, 3, kernel.stride, mnet::Padding::tf_same, dilation);
     const auto in = filled(g.in_shape().size(), 0.5f), w = filled(9 * static_cast<std::size_t>(c), 0.1f),
                bias = filled(static_cast<std::size_t>(c), 0.1f);
     mnet::AlignedBuffer packed(simd::dwconv3x3_packed_floats(static_cast<std::size_t>(c))), out(g.out_shape().size());
@@ -51,6 +54,22 @@ void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel) {
     state.counters["GFLOP/s"] = benchmark::Counter(18.0 * static_cast<double>(g.out_shape().size()),
                                                    benchmark::Counter::kIsIterationInvariantRate,
                                                    benchmark::Counter::kIs1000);
+}
+
+// Args: {in_hw, channels, out_hw}: DeepLab's logits to the mask, align_corners.
+void bench_resize_argmax(benchmark::State& state) {
+    const int in = static_cast<int>(state.range(0)), c = static_cast<int>(state.range(1)),
+              out = static_cast<int>(state.range(2));
+    const auto g = mnet::kernels::ResizeGeometry::make({in, in, c}, out, out, true, false);
+    std::vector<float> logits(g.in_shape().size());
+    for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(out) * static_cast<std::size_t>(out));
+    for (auto _ : state) {
+        mnet::kernels::resize_bilinear_argmax(g, logits.data(), mask.data(), 0, g.out_h);
+        benchmark::ClobberMemory();
+    }
+    state.counters["Mpixel/s"] = benchmark::Counter(static_cast<double>(mask.size()) * 1e-6,
+                                                    benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void bench_stem(benchmark::State& state, simd::Conv3x3s2C3Kernel kernel) {
@@ -94,7 +113,13 @@ const bool registered = [] {
     for (const auto& kernel : simd::dwconv_kernels<Arch>)
         for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
                                                                     {14, 576}, {7, 960}})
-            benchmark::RegisterBenchmark(kernel.name, bench_dwconv, kernel)->Args(s);
+            benchmark::RegisterBenchmark(kernel.name, bench_dwconv, kernel, 1)->Args(s);
+    // DeepLabv3-MobileNetV2 at 513, output stride 16 (dilation 2) and 8 (dilation 4 at 65x65).
+    for (const int d : {1, 2, 4})
+        benchmark::RegisterBenchmark(("dwconv3x3s1_d" + std::to_string(d)).c_str(), bench_dwconv,
+                                     simd::dwconv_kernels<Arch>[0], d)
+            ->Args({d == 4 ? 65 : 33, 960});
+    benchmark::RegisterBenchmark("resize_bilinear_argmax", bench_resize_argmax)->Args({33, 21, 513});
     for (const auto& kernel : simd::conv3x3s2_c3_kernels<Arch>)
         benchmark::RegisterBenchmark(kernel.name, bench_stem, kernel)->Args({224, 32});
     for (const auto& kernel : simd::head_kernels<Arch>)

@@ -63,15 +63,19 @@ void write_logits(std::ofstream& out, const std::string& path, std::span<const f
 
 int run(const mnet::cli::ClassifyArgs& args) {
     const mnet::Model model = mnet::load(args.models);
+    mnet::require(model.info().task() == mnet::Task::classification, mnet::ErrorKind::unsupported,
+                  model.info().source + ": a segmentation model (" + mnet::to_string(model.info().arch) +
+                      "); use mnet-segment");
     mnet::InputSpec spec = model.input_spec();
     if (args.preset) spec.preset = *args.preset;
     mnet::require(model.num_classes() > 0, mnet::ErrorKind::unsupported,
                   model.info().source + ": a feature extractor without classifier (mnet-embed takes it, or add a "
                                         "head: --model HEAD.safetensors)");
+    if (args.input_size) spec.resolution = args.input_size;
     // A head (--model BASE --model HEAD.safetensors) names its own classes.
     const mnet::Labels labels = model.head() && args.labels.empty() ? mnet::Labels(model.head()->names(), "head")
                                                                     : find_labels(args, model.num_classes());
-    mnet::Session session(model, {.threads = args.threads});
+    mnet::Session session(model, {.threads = args.threads, .input_height = spec.resolution, .input_width = spec.resolution});
 
     std::ofstream dump;
     if (!args.dump_logits.empty()) {
@@ -120,7 +124,9 @@ int run(const mnet::cli::ClassifyArgs& args) {
         constexpr int runs = 20;
         std::printf("profile threads=%d runs=%d (each layer alone, median; GFLOP/s = 2 x MAdds / time)\n", args.threads,
                     runs);
-        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, args.threads)).c_str(), stdout);
+        const mnet::SessionOptions options{.threads = args.threads, .input_height = spec.resolution,
+                                           .input_width = spec.resolution};
+        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, options)).c_str(), stdout);
     }
     std::fflush(stdout);
     return 0;

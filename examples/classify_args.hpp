@@ -1,7 +1,8 @@
 // Command line of mnet-classify, parsed without touching any file so that tests
 // and a fuzzer can drive it: strings in, ClassifyArgs or Error(argument) out.
 //   mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]
-//                 [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] [--profile] IMAGE...
+//                 [--preset tf_inception|torchvision] [--input-size N] [--dump-logits OUT] [--bench N]
+//                 [--profile] IMAGE...
 // `--opt value` and `--opt=value` both work; `--` ends the options.
 #pragma once
 
@@ -23,6 +24,7 @@ struct ClassifyArgs {
     int top = 5;                            ///< lines printed per image
     int threads = 1;                        ///< SessionOptions::threads
     std::optional<Preprocess> preset;       ///< empty: the model's own preset
+    int input_size = 0;                     ///< 0: the model's resolution; else N×N input
     std::string dump_logits;                ///< empty: no dump
     int bench = 0;                          ///< timed runs after a warm-up; 0: no benchmark
     bool profile = false;                   ///< print the per-layer profile (mnet::profile_layers)
@@ -32,8 +34,8 @@ struct ClassifyArgs {
 
 inline constexpr const char* classify_usage =
     "usage: mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]\n"
-    "                     [--preset tf_inception|torchvision] [--dump-logits OUT] [--bench N] [--profile]\n"
-    "                     IMAGE...\n"
+    "                     [--preset tf_inception|torchvision] [--input-size N] [--dump-logits OUT]\n"
+    "                     [--bench N] [--profile] IMAGE...\n"
     "  --model FILE        .safetensors or .tflite weights; give it twice to chain two files\n"
     "                      or to replace the classifier by a head from mnet-imprint (labels from it)\n"
     "  --labels FILE       one label per line (default: imagenet_<classes>.txt in <model dir>/labels\n"
@@ -41,6 +43,8 @@ inline constexpr const char* classify_usage =
     "  --top K             classes printed per image (default 5)\n"
     "  --threads N         worker threads of the session (default 1)\n"
     "  --preset NAME       preprocessing; default is the one the model file names\n"
+    "  --input-size N      classify at N x N (32..4096; default: the model's resolution): MobileNets\n"
+    "                      are fully convolutional up to the global pool\n"
     "  --dump-logits OUT   write the raw logits of every image, little-endian float32\n"
     "  --bench N           after classifying, time N runs of the first image after a warm-up;\n"
     "                      ends with 'latency_ms min=<x> median=<y>'\n"
@@ -79,7 +83,7 @@ inline Preprocess parse_preset(std::string_view text) {
 inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
     ClassifyArgs out;
     bool seen_labels = false, seen_top = false, seen_threads = false, seen_preset = false, seen_dump = false,
-         seen_bench = false, seen_profile = false;
+         seen_bench = false, seen_profile = false, seen_size = false;
     auto once = [](bool& seen, std::string_view option) {
         require(!seen, ErrorKind::argument, std::string(option) + " given twice");
         seen = true;
@@ -115,7 +119,8 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
         }
         require(name != "--profile", ErrorKind::argument, "--profile takes no value");
         const bool known = name == "--model" || name == "--labels" || name == "--top" || name == "--threads" ||
-                           name == "--preset" || name == "--dump-logits" || name == "--bench";
+                           name == "--preset" || name == "--dump-logits" || name == "--bench" ||
+                           name == "--input-size";
         require(known, ErrorKind::argument, "unknown option '" + name + "'");
         if (!has_value) {
             require(i + 1 < args.size(), ErrorKind::argument, "missing value after " + name);
@@ -137,6 +142,9 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
         } else if (name == "--preset") {
             once(seen_preset, name);
             out.preset = detail::parse_preset(value);
+        } else if (name == "--input-size") {
+            once(seen_size, name);
+            out.input_size = detail::parse_int(name, value, 32, 4096);
         } else if (name == "--dump-logits") {
             once(seen_dump, name);
             out.dump_logits = value;

@@ -1,6 +1,6 @@
-// mnet-stats: per-layer MAdds and parameters of a MobileNet configuration, or
-// (--memory) the memory plan of a Session running it.
-//   mnet-stats --arch v1|v2 --width A --resolution R [--classes N]
+// mnet-stats: per-layer MAdds and parameters of a MobileNet or DeepLabv3
+// configuration, or (--memory) the memory plan of a Session running it.
+//   mnet-stats --arch v1|v2|deeplab --width A --resolution R [--classes N] [--output-stride 8|16]
 //              [--memory [--threads T] [--batch N] [--unfused] [--band-bytes B]]
 // Ends with exactly one line: `madds=<integer> params=<integer>`, or with
 // --memory `peak_activation_bytes=<integer>` (the Session's arena size).
@@ -13,7 +13,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mnet-stats --arch v1|v2 --width A --resolution R [--classes N]\n"
+    "usage: mnet-stats --arch v1|v2|deeplab --width A --resolution R [--classes N] [--output-stride 8|16]\n"
     "                  [--memory [--threads T] [--batch N] [--unfused] [--band-bytes B]]\n";
 
 int usage(const char* why) {
@@ -39,7 +39,7 @@ bool parse_number(const char* text, double& value) {
 int main(int argc, char** argv) {
     mnet::ModelInfo info;
     mnet::SessionOptions session;
-    bool have_arch = false, memory = false;
+    bool have_arch = false, memory = false, have_classes = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
             const std::string a = value;
             if (a == "v1" || a == "mobilenet_v1") info.arch = mnet::Arch::mobilenet_v1;
             else if (a == "v2" || a == "mobilenet_v2") info.arch = mnet::Arch::mobilenet_v2;
-            else return usage("--arch must be v1 or v2");
+            else if (a == "deeplab" || a == "deeplab_v3") info.arch = mnet::Arch::deeplab_v3;
+            else return usage("--arch must be v1, v2 or deeplab");
             have_arch = true;
         } else if (arg == "--width") {
             if (!parse_number(value, number) || !(number > 0 && number <= 4)) return usage("--width must be in (0, 4]");
@@ -87,11 +88,17 @@ int main(int argc, char** argv) {
             if (!parse_number(value, number) || number < 1 || number > 1e6 || number != static_cast<int>(number))
                 return usage("--classes must be a positive integer");
             info.num_classes = static_cast<int>(number);
+            have_classes = true;
+        } else if (arg == "--output-stride") {
+            if (!parse_number(value, number) || (number != 8 && number != 16))
+                return usage("--output-stride must be 8 or 16");
+            info.output_stride = static_cast<int>(number);
         } else {
             return usage(("unknown option " + arg).c_str());
         }
     }
     if (!have_arch) return usage("--arch is required");
+    if (info.arch == mnet::Arch::deeplab_v3 && !have_classes) info.num_classes = 21;  // PASCAL VOC
     try {
         std::printf("%s width %g resolution %d classes %d\n", mnet::to_string(info.arch), info.width, info.resolution,
                     info.num_classes);

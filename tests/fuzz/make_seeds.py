@@ -206,6 +206,24 @@ def args_corpus(out):
             d.write('"%s"\n' % word)
 
 
+def segment_args_corpus(out):
+    a_dir = os.path.join(out, "segment_args")
+    lists = [
+        ["--model", "deeplab.tflite", "a.png"],
+        ["--model=d.tflite", "--threads=2", "--out", "o", "--dump-logits", "l.f32", "--dump-mask=m.u8",
+         "--precision", "float", "--labels", "voc.txt", "a/x.png", "b/y.jpg"],
+        ["--model", "d", "a/x.png", "b/x.jpg"], ["--model", "d", "--dump-mask", "o", "--dump-logits", "o", "i"],
+        ["--help"], ["-h"], ["--threads", "0", "x"], ["--precision", "int8"], ["--out="], ["--model", "d", "dir/.."],
+        ["--model", "m", "--", "--out"], ["--unknown"], [""], ["-"], ["--"],
+    ]
+    for args in lists:
+        put(a_dir, b"\0".join(a.encode() for a in args), "args")
+    with open(os.path.join(out, "segment_args.dict"), "w") as d:
+        for word in ["--model", "--labels", "--threads", "--out", "--dump-logits", "--dump-mask", "--precision",
+                     "--help", "--", "=", "float", "/", ".", "..", ".png", "\\x00"]:
+            d.write('"%s"\n' % word)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -214,6 +232,7 @@ def main():
     tflite_corpus(base, out)
     image_corpus(base, data_dir, out)
     args_corpus(out)
+    segment_args_corpus(out)
     for target in sorted(os.listdir(out)):
         if os.path.isdir(os.path.join(out, target)):
             print("%-20s %5d seeds" % (target, len(os.listdir(os.path.join(out, target)))))

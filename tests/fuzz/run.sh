@@ -5,7 +5,8 @@
 #   tests/fuzz/run.sh [-t SECONDS] [-n RUNS] [TARGET...]
 #     -t SECONDS  time per target (default 60 when -n is not given)
 #     -n RUNS     executions per target (with -t too: whichever limit comes first)
-#     TARGET      any of: safetensors_header safetensors_raw tflite image classify_args (default: all)
+#     TARGET      any of: safetensors_header safetensors_raw tflite tflite_quant image classify_args
+#                 segment_args (default: all)
 # Environment: MNET_FUZZ_BUILD (default <repo>/build-fuzz), MNET_DATA_DIR (default <repo>/../shared),
 #   MNET_FUZZ_JOBS (build parallelism, default 2), ASAN_OPTIONS (default malloc_context_size=0:
 #   no allocation stack is recorded per malloc, ~15% more executions of the JSON-heavy targets;
@@ -30,13 +31,15 @@ done
 shift $((OPTIND - 1))
 [ ${#limit[@]} -gt 0 ] || limit=(-max_total_time=60)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors_header safetensors_raw tflite image classify_args)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors_header safetensors_raw tflite tflite_quant image classify_args segment_args)
 
 # Largest input each target is given: the tiny seed models are 20-60 kB, the real
 # V2 header 25 kB; small limits keep executions fast.
-declare -A max_len=([safetensors_header]=32768 [safetensors_raw]=65536 [tflite]=65536 [image]=8192 [classify_args]=256)
-declare -A dict=([safetensors_header]=safetensors [safetensors_raw]=safetensors [tflite]=tflite [image]=image
-                 [classify_args]=classify_args)
+# tflite_quant starts from the smallest real quantized file (V1 0.25-128, 526 kB): no synthetic seed is integer.
+declare -A max_len=([safetensors_header]=32768 [safetensors_raw]=65536 [tflite]=65536 [tflite_quant]=540000 [image]=8192
+                    [classify_args]=256 [segment_args]=256)
+declare -A dict=([safetensors_header]=safetensors [safetensors_raw]=safetensors [tflite]=tflite [tflite_quant]=tflite
+                 [image]=image [classify_args]=classify_args [segment_args]=segment_args)
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$build" -DMNET_BUILD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -50,6 +53,11 @@ if [ ! -d "$work/seeds" ]; then
   "$build/tests/fuzz/mnet-fuzz-seeds" "$work/base"
   python3 "$repo/tests/fuzz/make_seeds.py" "$work/base" "$data" "$work/seeds.tmp"
   mv "$work/seeds.tmp" "$work/seeds"
+fi
+
+if [ ! -d "$work/seeds/tflite_quant" ] && [ -f "$data/weights/tflite/mobilenet_v1_0.25_128_quant.tflite" ]; then
+  mkdir -p "$work/seeds/tflite_quant"
+  cp "$data/weights/tflite/mobilenet_v1_0.25_128_quant.tflite" "$work/seeds/tflite_quant/"
 fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS-malloc_context_size=0}"

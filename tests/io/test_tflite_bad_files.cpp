@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "io/test_tflite_builder.hpp"
 #include "mnet/io/tflite.hpp"
 #include "mnet/mnet.hpp"
+#include "mnet/quant/reference_interpreter.hpp"
 #include "support/data.hpp"
 #include "support/errors.hpp"
 
@@ -242,4 +244,115 @@ TEST_CASE("tflite bad files: random byte flips never crash", "[tflite][bad_file]
     }
     WARN("byte flips: " << rejected << " rejected with mnet::Error, " << loaded << " still loaded");
     CHECK(rejected > rounds / 4);  // the structure flips must mostly be caught
+}
+
+namespace {
+
+/// The first tensor named `name` in a verified .tflite held in `bytes` (mutable access for patching).
+const io::tflite_schema::Tensor* tensor_named(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+    for (const io::tflite_schema::Tensor* t : *io::tflite_schema::GetModel(bytes.data())->subgraphs()->Get(0)->tensors())
+        if (t->name() && t->name()->str() == name) return t;
+    FAIL("no tensor named " << name);
+    return nullptr;
+}
+
+/// Overwrites the bytes of `value` at `where` (a pointer into `bytes`).
+template <class T>
+void patch(std::vector<std::uint8_t>& bytes, const void* where, T value) {
+    const auto at = static_cast<std::size_t>(static_cast<const std::uint8_t*>(where) - bytes.data());
+    REQUIRE(at + sizeof(T) <= bytes.size());
+    std::memcpy(bytes.data() + at, &value, sizeof(T));
+}
+
+void parse(const std::vector<std::uint8_t>& bytes) { const io::TfliteFile file(bytes, "synthetic.tflite"); }
+
+}  // namespace
+
+TEST_CASE("tflite bad files: quantization parameters are checked per field", "[tflite][bad_file][quant]") {
+    test::SyntheticOptions opt;
+    opt.weights = test::SyntheticOptions::Weights::uint8;
+    std::vector<std::uint8_t> bytes = test::make_synthetic_v1(opt).bytes;
+    const auto* q = tensor_named(bytes, "layer0/weights")->quantization();
+    REQUIRE(q->scale()->size() == 1);
+    REQUIRE(q->zero_point()->size() == 1);
+    SECTION("scale zero") {
+        patch(bytes, q->scale()->Data(), 0.0f);
+        require_error([&] { parse(bytes); }, ErrorKind::format,
+                      {"synthetic.tflite", "layer0/weights", "quantization scale 0 at index 0, expected > 0"});
+    }
+    SECTION("scale negative") {
+        patch(bytes, q->scale()->Data(), -0.5f);
+        require_error([&] { parse(bytes); }, ErrorKind::format, {"layer0/weights", "quantization scale -0.5", "expected > 0"});
+    }
+    SECTION("scale not finite") {
+        patch(bytes, q->scale()->Data(), std::numeric_limits<float>::quiet_NaN());
+        require_error([&] { parse(bytes); }, ErrorKind::format, {"layer0/weights", "non-finite quantization scale"});
+        patch(bytes, q->scale()->Data(), std::numeric_limits<float>::infinity());
+        require_error([&] { parse(bytes); }, ErrorKind::format, {"layer0/weights", "non-finite quantization scale"});
+    }
+    SECTION("uint8 zero point outside [0, 255]") {
+        patch(bytes, q->zero_point()->Data(), std::int64_t{256});
+        require_error([&] { parse(bytes); }, ErrorKind::format,
+                      {"layer0/weights", "quantization zero point 256 out of range for UINT8 [0, 255]"});
+        patch(bytes, q->zero_point()->Data(), std::int64_t{-1});
+        require_error([&] { parse(bytes); }, ErrorKind::format, {"zero point -1 out of range for UINT8"});
+    }
+    SECTION("int32 bias zero point must be 0") {
+        const auto* bq = tensor_named(bytes, "layer0/bias")->quantization();
+        patch(bytes, bq->zero_point()->Data(), std::int64_t{3});
+        require_error([&] { parse(bytes); }, ErrorKind::format, {"layer0/bias", "zero point 3 out of range for INT32 [0, 0]"});
+    }
+}
+
+TEST_CASE("tflite bad files: per-channel quantization vectors and axis", "[tflite][bad_file][quant]") {
+    test::SyntheticOptions opt;
+    opt.weights = test::SyntheticOptions::Weights::int8_per_channel;
+    std::vector<std::uint8_t> bytes = test::make_synthetic_v1(opt).bytes;
+    const auto* q = tensor_named(bytes, "layer1/weights")->quantization();  // the first depthwise: axis 3
+    REQUIRE(q->quantized_dimension() == 3);
+    SECTION("quantized dimension out of range") {
+        const auto* table = reinterpret_cast<const flatbuffers::Table*>(q);
+        const flatbuffers::voffset_t at = table->GetOptionalFieldOffset(io::tflite_schema::QuantizationParameters::VT_QUANTIZED_DIMENSION);
+        REQUIRE(at != 0);
+        patch(bytes, reinterpret_cast<const std::uint8_t*>(q) + at, std::int32_t{4});
+        require_error([&] { parse(bytes); }, ErrorKind::format,
+                      {"layer1/weights", "quantized_dimension 4 out of range for shape [1,3,3,8]"});
+    }
+    SECTION("int8 zero point outside [-128, 127]") {
+        patch(bytes, q->zero_point()->Data() + 8 * 2, std::int64_t{128});
+        require_error([&] { parse(bytes); }, ErrorKind::format,
+                      {"layer1/weights", "zero point 128 out of range for INT8 [-128, 127]"});
+    }
+    SECTION("per-channel vector of the wrong length") {
+        opt.bad_scale_count = true;
+        require_error([&] { parse(test::make_synthetic_v1(opt).bytes); }, ErrorKind::format,
+                      {"layer0/weights", "7 quantization scales, expected 1 or 8"});
+    }
+}
+
+TEST_CASE("tflite bad files: integer execution refuses a bias that is not int32 and multipliers out of range",
+          "[tflite][bad_file][quant]") {
+    std::vector<std::uint8_t> bytes = io::read_file(small_model_path());
+    namespace fb = io::tflite_schema;
+    const io::TfliteFile original(bytes, "original.tflite");
+    const io::TfliteOp& conv = original.ops().at(0);
+    REQUIRE(conv.code == io::tflite_codes::conv_2d);
+    const std::string bias_name = original.tensor(conv.inputs.at(2)).name;
+    const std::string output_name = original.tensor(conv.outputs.at(0)).name;
+    SECTION("bias UINT32 instead of INT32") {
+        const std::int8_t uint32_code = 15;  // same element size: the buffer size still matches
+        std::memcpy(bytes.data() + field_offset(bytes, tensor_named(bytes, bias_name), fb::Tensor::VT_TYPE), &uint32_code, 1);
+        const io::TfliteFile file(bytes, "bias.tflite");
+        require_error([&] { quant::ReferenceInterpreter interpreter(file); }, ErrorKind::unsupported,
+                      {"bias.tflite", "op 0 (CONV_2D)", "bias tensor", io::tflite_short_name(bias_name),
+                       "is UINT32, expected INT32"});
+    }
+    SECTION("an output scale so small the multiplier needs a left shift beyond 30") {
+        patch(bytes, tensor_named(bytes, output_name)->quantization()->scale()->Data(), 1e-30f);
+        const io::TfliteFile file(bytes, "scale.tflite");
+        require_error([&] { quant::ReferenceInterpreter interpreter(file); }, ErrorKind::format,
+                      {"scale.tflite", "op 0 (CONV_2D)", io::tflite_short_name(output_name), "output multiplier",
+                       "needs a left shift of",
+                       "out of range (at most 30)"});
+    }
 }

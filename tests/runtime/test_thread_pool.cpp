@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/core/parallel.hpp"
 
 using mnet::ThreadPool;
 

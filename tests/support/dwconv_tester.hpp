@@ -1,5 +1,5 @@
-// DwconvTester: one depthwise 3x3 problem (H, W, channels, padding mode, clamp,
-// residual, seed) run through a dwconv registry entry (which fixes the stride)
+// DwconvTester: one depthwise 3x3 problem (H, W, channels, dilation, padding mode,
+// clamp, residual, seed) run through a dwconv registry entry (which fixes the stride)
 // and checked against reference::dwconv, the guard zone, a split of the output
 // rows into two ranges, and band execution (input rows in a ring, output rows in a
 // band buffer, as fused inverted residuals run it) — the last two bit-identical.
@@ -22,6 +22,7 @@ class DwconvTester {
 public:
     DwconvTester& size(int h, int w) { h_ = h; w_ = w; return *this; }
     DwconvTester& channels(int v) { c_ = v; return *this; }
+    DwconvTester& dilation(int v) { dilation_ = v; return *this; }
     DwconvTester& padding(Padding v) { padding_ = v; return *this; }
     DwconvTester& residual(bool v) { residual_ = v; return *this; }
     DwconvTester& relu6(bool v) {
@@ -33,8 +34,8 @@ public:
 
 #if MNET_SIMD_ENABLED
     void test(const kernels::simd::DwconvKernel& kernel) const {
-        const kernels::ConvGeometry g = kernels::ConvGeometry::make({h_, w_, c_}, c_, 3, kernel.stride, padding_);
-        INFO(kernel.name << ": in " << h_ << "x" << w_ << "x" << c_ << " out " << g.out_h << "x" << g.out_w << " "
+        const kernels::ConvGeometry g = kernels::ConvGeometry::make({h_, w_, c_}, c_, 3, kernel.stride, padding_, dilation_);
+        INFO(kernel.name << ": in " << h_ << "x" << w_ << "x" << c_ << " dilation " << dilation_ << " out " << g.out_h << "x" << g.out_w << " "
                          << to_string(padding_) << " (pad top " << g.pad_top << ", left " << g.pad_left << ") clamp=["
                          << lo_ << ", " << hi_ << "] residual=" << residual_ << " seed=" << seed_);
         const std::size_t c = static_cast<std::size_t>(c_), out_n = g.out_shape().size();
@@ -83,7 +84,7 @@ public:
 #endif
 
     /// Output rows computed `band` at a time, the way a fused block does: the input
-    /// rows each band reads are copied into a ring of (band − 1)·S + 3 rows (not in
+    /// rows each band reads are copied into a ring of band_input_rows(g, band) rows (not in
     /// order: row iy sits at iy mod ring), the outputs land in a band buffer whose
     /// rows are then copied out. The ring's stale rows are NaN, so reading one shows.
     template <class Run>
@@ -91,14 +92,14 @@ public:
                                      const kernels::Epilogue& ep, int band, Run run) {
         const std::size_t in_row = static_cast<std::size_t>(g.in_w) * static_cast<std::size_t>(g.in_c);
         const std::size_t out_row = static_cast<std::size_t>(g.out_w) * static_cast<std::size_t>(g.out_c);
-        const int ring_rows = (band - 1) * g.stride + 3;
+        const int ring_rows = kernels::band_input_rows(g, band);
         std::vector<float> ring(static_cast<std::size_t>(ring_rows) * in_row), band_out(static_cast<std::size_t>(band) * out_row);
         std::vector<float> all(static_cast<std::size_t>(g.out_h) * out_row);
         const kernels::RowWindow window{ring_rows, 0};
         for (int y0 = 0; y0 < g.out_h; y0 += band) {
             const int y1 = std::min(g.out_h, y0 + band);
             std::fill(ring.begin(), ring.end(), std::numeric_limits<float>::quiet_NaN());
-            const int lo = std::max(0, y0 * g.stride - g.pad_top), hi = std::min(g.in_h, (y1 - 1) * g.stride - g.pad_top + 3);
+            const int lo = std::max(0, y0 * g.stride - g.pad_top), hi = std::min(g.in_h, (y1 - 1) * g.stride - g.pad_top + 2 * g.dilation + 1);
             for (int iy = lo; iy < hi; ++iy)
                 std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(iy) * in_row), in_row,
                             ring.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(window.in_row(iy)) * in_row));
@@ -112,7 +113,7 @@ public:
     }
 
 private:
-    int h_ = 1, w_ = 1, c_ = 1;
+    int h_ = 1, w_ = 1, c_ = 1, dilation_ = 1;
     Padding padding_ = Padding::tf_same;
     bool residual_ = false;
     float lo_ = 0.0f, hi_ = 6.0f;

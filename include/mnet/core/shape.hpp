@@ -43,22 +43,29 @@ struct AxisPadding {
     int out = 0;     ///< output length
 };
 
-/// Output length and padding of one axis of a k×k convolution with stride s.
-/// tf_same: out = ceil(in/s), pad_total = max((out-1)·s + k - in, 0), before = total/2.
-/// symmetric: pad k/2 on both sides, out = (in + 2·(k/2) - k)/s + 1. For odd k the
-/// two agree on `out`; they differ only in where the padding of an even input goes.
-constexpr AxisPadding axis_padding(int in, int k, int s, Padding mode) noexcept {
+/// Extent of a k-tap kernel whose taps are `dilation` apart: (k − 1)·d + 1.
+constexpr int effective_kernel(int k, int dilation = 1) noexcept { return (k - 1) * dilation + 1; }
+
+/// Output length and padding of one axis of a k×k convolution with stride s and
+/// dilation d, whose taps span eff_k = (k − 1)·d + 1 inputs.
+/// tf_same (TensorFlow's SAME, dilated or not): out = ceil(in/s),
+///   pad_total = max((out − 1)·s + eff_k − in, 0), before = total/2, after = the rest.
+/// symmetric (torchvision, padding = d·(k − 1)/2): eff_k/2 on both sides,
+///   out = (in + 2·(eff_k/2) − eff_k)/s + 1. For odd k the two agree on `out`; they
+///   differ only in where the padding of an even input goes.
+constexpr AxisPadding axis_padding(int in, int k, int s, Padding mode, int dilation = 1) noexcept {
+    const int eff = effective_kernel(k, dilation);
     AxisPadding p;
     if (mode == Padding::tf_same) {
         p.out = (in + s - 1) / s;
-        int total = (p.out - 1) * s + k - in;
+        int total = (p.out - 1) * s + eff - in;
         if (total < 0) total = 0;
         p.before = total / 2;
         p.after = total - p.before;
     } else {
-        p.before = k / 2;
-        p.out = (in + 2 * (k / 2) - k) / s + 1;
-        int total = (p.out - 1) * s + k - in;
+        p.before = eff / 2;
+        p.out = (in + 2 * (eff / 2) - eff) / s + 1;
+        int total = (p.out - 1) * s + eff - in;
         p.after = total - p.before;
         if (p.after < 0) p.after = 0;
     }

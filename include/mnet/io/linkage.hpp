@@ -1,5 +1,5 @@
 // How mnet's file and image code is linked: the weight loaders (mnet::load), image
-// decoding (read_image, decode_image), preprocessing and read_labels. It is cold —
+// decoding (read_image, decode_image), preprocessing, PNG writing and read_labels. It is cold —
 // it runs once per model or image — but is most of what a TU that includes
 // <mnet/mnet.hpp> takes to compile (nlohmann/json, flatbuffers, the stb checks,
 // float64 resampling).

@@ -3,7 +3,9 @@
 // ../shared/reference/index.json (central square crop 0.875, bilinear with
 // half-pixel centres and clamping, no antialias, float64, x = p/127.5 − 1);
 // `torchvision` is Resize(round(R·256/224), antialias) + CenterCrop(R) + ImageNet
-// mean/std. Crop geometry and both resamplers are separate functions so tests can pin them.
+// mean/std; `deeplab` keeps the whole image and its aspect ratio, padded to R × R
+// (io/segmentation.hpp, whose prepare_segmentation also returns where the image lies).
+// Crop geometry and both resamplers are separate functions so tests can pin them.
 // The resamplers and preprocess are defined in io/detail/resample.hpp, compiled
 // where io/linkage.hpp says.
 #pragma once
@@ -17,7 +19,8 @@
 #include "mnet/core/error.hpp"
 #include "mnet/io/image.hpp"
 #include "mnet/io/linkage.hpp"
-#include "mnet/models/model.hpp"
+#include "mnet/core/input_spec.hpp"
+#include "mnet/io/segmentation.hpp"
 
 namespace mnet {
 
@@ -108,7 +111,8 @@ inline constexpr double imagenet_mean[3] = {0.485, 0.456, 0.406};
 /// ImageNet standard deviation of p/255 per RGB channel, as torchvision normalises.
 inline constexpr double imagenet_std[3] = {0.229, 0.224, 0.225};
 
-/// The network input for `image`: 1 × R × R × 3 floats, NHWC, RGB.
+/// The network input for `image`: 1 × R × R × 3 floats, NHWC, RGB. For the deeplab
+/// preset this is prepare_segmentation(image, spec).input.
 MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec spec);
 
 }  // namespace mnet

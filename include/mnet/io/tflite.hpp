@@ -12,6 +12,7 @@
 // dequantization (within float range). (README, "Hostile input".)
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -37,7 +38,7 @@ namespace tflite_detail {
 
 inline constexpr const char* supported_ops =
     "CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D, MEAN, FULLY_CONNECTED, RESHAPE, SQUEEZE, SOFTMAX, QUANTIZE, "
-    "DEQUANTIZE";
+    "DEQUANTIZE; for DeepLabv3 also CONCATENATION, RESIZE_BILINEAR, ARG_MAX";
 
 /// "file: op 12 (CONV_2D)"
 inline std::string where(const TfliteOp& op) {
@@ -90,6 +91,8 @@ inline std::vector<Expected> expected_ops(const Graph& graph) {
                 } else if constexpr (std::is_same_v<L, DepthwiseConv<3, Stride<1>, ReLU6>> ||
                                      std::is_same_v<L, DepthwiseConv<3, Stride<2>, ReLU6>>) {
                     out.push_back({Kind::depthwise, L::kernel, L::stride, true, false, node.name});
+                } else if constexpr (std::is_same_v<L, Concat> || std::is_same_v<L, ResizeBilinear>) {
+                    mnet::detail::fail(ErrorKind::unsupported, {node.name, ": not part of a classifier chain"});
                 } else {  // the stem and V1's / V2's pointwise convs, all ReLU6
                     out.push_back({Kind::conv, L::kernel, L::stride, true, false, node.name});
                 }
@@ -134,7 +137,7 @@ inline void check_supported(const TfliteFile& file) {
         switch (op.code) {
             case c::add: case c::average_pool_2d: case c::conv_2d: case c::depthwise_conv_2d: case c::dequantize:
             case c::fully_connected: case c::reshape: case c::softmax: case c::mean: case c::squeeze:
-            case c::quantize:
+            case c::quantize: case c::concatenation: case c::resize_bilinear: case c::arg_max:
                 break;
             case c::custom:
                 file.fail(ErrorKind::unsupported, {"op ", op.index, ": unsupported op CUSTOM '", op.custom_code,
@@ -410,12 +413,23 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
     return info;
 }
 
+}  // namespace tflite_detail
+}  // namespace mnet::io
+
+// The segmentation importer uses the helpers above; build_model below hands it DeepLab files.
+#include "mnet/io/tflite_deeplab.hpp"
+
+namespace mnet::io {
+namespace tflite_detail {
+
 inline Model build_model(const std::vector<TfliteFile>& files) {
     namespace c = tflite_codes;
     using Kind = Expected::Kind;
     if (files.empty()) mnet::detail::fail(ErrorKind::argument, {"load_tflite: no model file given"});
     for (const TfliteFile& f : files) check_supported(f);
     check_image_input(files.front());
+    if (std::any_of(files.begin(), files.end(), [](const TfliteFile& f) { return is_segmentation(f); }))
+        return build_deeplab(files);
 
     // A first pass for what the graph cannot be built without.
     std::vector<WeightedOp> weighted;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -209,6 +210,10 @@ private:
         if (q.scale())
             for (const float s : *q.scale()) {
                 if (!std::isfinite(s)) fail_tensor(t, ErrorKind::format, {": non-finite quantization scale"});
+                // real = scale·(q − z): a zero or negative scale has no meaning, and divides by zero later.
+                if (!(s > 0))
+                    fail_tensor(t, ErrorKind::format,
+                                {": quantization scale ", real_string(s), " at index ", out.scale.size(), ", expected > 0"});
                 out.scale.push_back(s);
             }
         if (const auto* zeros = q.zero_point())
@@ -219,10 +224,19 @@ private:
                 // Real zero points fit the quantized type; the bound keeps q − z from overflowing.
                 if (z < -(std::int64_t{1} << 32) || z > (std::int64_t{1} << 32))
                     fail_tensor(t, ErrorKind::format, {": quantization zero point ", z, " out of range"});
+                const auto [lo, hi] = zero_point_range(t.type);
+                if (z < lo || z > hi)
+                    fail_tensor(t, ErrorKind::format,
+                                {": quantization zero point ", z, " out of range for ", tflite_codes::type_name(t.type),
+                                 " [", lo, ", ", hi, "]"});
                 out.zero_point.push_back(z);
             }
         out.axis = q.quantized_dimension();
         const std::size_t n = out.scale.size();
+        // Per-tensor parameters ignore the axis, but it must still name a dimension (or be the default 0).
+        if (n <= 1 && out.axis != 0 && (out.axis < 0 || static_cast<std::size_t>(out.axis) >= t.shape.size()))
+            fail_tensor(t, ErrorKind::format,
+                        {": quantized_dimension ", out.axis, " out of range for shape ", tflite_shape_string(t.shape)});
         if (n > 1) {
             if (out.axis < 0 || static_cast<std::size_t>(out.axis) >= t.shape.size())
                 fail_tensor(t, ErrorKind::format,
@@ -274,10 +288,30 @@ private:
         }
     }
 
+    /// Zero points a quantized tensor of `type` may carry: the integer types' own range
+    /// (int16 and the int32 of biases are symmetric, zero point 0, as TFLite's
+    /// quantization spec says); other types keep the generic ±2^32 bound.
+    static std::pair<std::int64_t, std::int64_t> zero_point_range(int type) noexcept {
+        switch (type) {
+            case tflite_codes::uint8: return {0, 255};
+            case tflite_codes::int8: return {-128, 127};
+            case tflite_codes::int16:
+            case tflite_codes::int32: return {0, 0};
+            default: return {-(std::int64_t{1} << 32), std::int64_t{1} << 32};
+        }
+    }
+
     /// fail(kind, "tensor 3 'name'" followed by `what`).
     [[noreturn, gnu::cold, gnu::noinline]] void fail_tensor(
         const TfliteTensor& t, ErrorKind kind, std::initializer_list<mnet::detail::MessagePart> what) const {
         fail(kind, {"tensor ", t.index, " '", tflite_short_name(t.name), "'", mnet::detail::message(what)});
+    }
+
+    /// "%g" of a scale: "%f" (MessagePart's) would print small scales as 0.000000.
+    static std::string real_string(double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", v);
+        return text;
     }
 
     static std::string hex(std::uint8_t b) {

@@ -13,6 +13,13 @@ struct ReLU6 {
     static constexpr const char* name = "relu6";       ///< for tables and messages
 };
 
+/// max(x, 0): DeepLab's head (ASPP branches and the projection).
+struct ReLU {
+    static constexpr float min = 0.0f;                                     ///< lower clamp
+    static constexpr float max = std::numeric_limits<float>::infinity();   ///< no upper clamp
+    static constexpr const char* name = "relu";                            ///< for tables and messages
+};
+
 /// Identity: the linear bottleneck of MobileNetV2 projections and the logits.
 struct Linear {
     static constexpr float min = -std::numeric_limits<float>::infinity();  ///< no lower clamp

@@ -7,8 +7,7 @@
 
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
-#include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/layers/layer.hpp"
 
 namespace mnet {
 
@@ -31,7 +30,15 @@ public:
             detail::fail(ErrorKind::shape, {"Classifier: expected 1x1x", k_, " input, got ", to_string(in)});
         return {1, 1, n_};
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
+
+    /// 1×1×N for one 1×1×K input, no scratch.
+    LayerPlan plan(const PlanArgs& a) const { return {output_shape(a.single("Classifier"), a.padding)}; }
+    /// Runs forward() on the node's tensors.
+    void forward(const NodeArgs& a) const { forward(a.in(), a.inputs[0].shape, a.out(), nullptr, a.padding, a.par); }
+    /// Its one slot, under the node's weight name (no BatchNorm).
+    void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight)); }
+    /// Appends the FC row to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("Classifier"), a.padding, rows); }
 
     /// Appends the FC row (MAdds K·N, params K·N + N) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

@@ -10,8 +10,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
-#include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/layers/layer.hpp"
 
 namespace mnet {
 
@@ -42,7 +41,15 @@ public:
     }
     /// Output shape for input `in`; Error(shape) on a channel mismatch.
     Shape output_shape(Shape in, Padding padding) const { return geometry(in, padding).out_shape(); }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
+
+    /// Output shape for one input, no scratch.
+    LayerPlan plan(const PlanArgs& a) const { return {output_shape(a.single("Conv2d"), a.padding)}; }
+    /// Runs forward() on the node's tensors.
+    void forward(const NodeArgs& a) const { forward(a.in(), a.inputs[0].shape, a.out(), nullptr, a.padding, a.par); }
+    /// Its one slot, under the node's weight and BN names.
+    void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
+    /// Appends this layer's complexity row to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("Conv2d"), a.padding, rows); }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

@@ -1,5 +1,6 @@
 // DepthwiseConv<K, Stride, Act>: one k×k filter per channel + bias + activation.
-// Compile time: kernel size, stride, activation. Runtime: channels, padding.
+// Compile time: kernel size, stride, activation. Runtime: channels, dilation
+// (atrous convolution, DeepLab's backbone), padding.
 // Weights packed at load (bias included) for the kernel kernels/simd/backend.hpp
 // picks: channels contiguous per tap, so a channel register loads in one go.
 #pragma once
@@ -10,8 +11,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
-#include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/layers/layer.hpp"
 
 namespace mnet {
 
@@ -24,26 +24,43 @@ public:
     static constexpr int stride = S::value;  ///< stride S (compile time)
     using activation = Act;                  ///< ReLU6 or Linear (compile time)
 
-    /// A depthwise convolution over `channels`; weights zero until set_weights.
-    explicit DepthwiseConv(int channels)
-        : c_(channels), packed_(kernels::depthwise_packed_floats(K, stride, static_cast<std::size_t>(channels))) {}
+    /// A depthwise convolution over `channels` whose taps are `dilation` pixels apart;
+    /// weights zero until set_weights. Error(argument) if dilation < 1.
+    explicit DepthwiseConv(int channels, int dilation = 1)
+        : c_(channels), dilation_(dilation),
+          packed_(kernels::depthwise_packed_floats(K, stride, static_cast<std::size_t>(channels))) {
+        if (dilation < 1) detail::fail(ErrorKind::argument, {"DepthwiseConv: dilation must be >= 1, got ", dilation});
+    }
 
     int in_channels() const noexcept { return c_; }   ///< Input channels.
     int out_channels() const noexcept { return c_; }  ///< Output channels.
+    int dilation() const noexcept { return dilation_; }  ///< Distance between taps (1: not dilated).
     /// Row label in complexity tables: "dwconv3x3s1".
     static std::string type() { return "dwconv" + std::to_string(K) + "x" + std::to_string(K) + "s" + std::to_string(stride); }
+    /// The label with the dilation when there is one: "dwconv3x3s1d2".
+    std::string label() const { return dilation_ == 1 ? type() : type() + "d" + std::to_string(dilation_); }
 
-    /// Output shape for input `in`; Error(shape) on a channel mismatch.
-    Shape output_shape(Shape in, Padding padding) const {
+    /// Geometry on input `in`; Error(shape) on a channel mismatch.
+    kernels::ConvGeometry geometry(Shape in, Padding padding) const {
         detail::check_channels("DepthwiseConv", in, c_);
-        return kernels::ConvGeometry::make(in, c_, K, stride, padding).out_shape();
+        return kernels::ConvGeometry::make(in, c_, K, stride, padding, dilation_);
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
+    /// Output shape for input `in`; Error(shape) on a channel mismatch.
+    Shape output_shape(Shape in, Padding padding) const { return geometry(in, padding).out_shape(); }
+
+    /// Output shape for one input, no scratch.
+    LayerPlan plan(const PlanArgs& a) const { return {output_shape(a.single("DepthwiseConv"), a.padding)}; }
+    /// Runs forward() on the node's tensors.
+    void forward(const NodeArgs& a) const { forward(a.in(), a.inputs[0].shape, a.out(), nullptr, a.padding, a.par); }
+    /// Its one slot, under the node's weight and BN names.
+    void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
+    /// Appends this layer's complexity row to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("DepthwiseConv"), a.padding, rows); }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         const Shape out = output_shape(in, padding);
-        rows.push_back({type(), in, out, conv_madds(out, K, 1), weight_count()});
+        rows.push_back({label(), in, out, conv_madds(out, K, 1), weight_count()});
     }
 
     /// What a loader fills: tensor names, expected OIHW shape, and set_weights as `assign`.
@@ -62,7 +79,7 @@ public:
     /// Output rows are split across the pool's threads.
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding padding,
                  Parallel par = {}) const {
-        const kernels::ConvGeometry g = kernels::ConvGeometry::make(in_shape, c_, K, stride, padding);
+        const kernels::ConvGeometry g = kernels::ConvGeometry::make(in_shape, c_, K, stride, padding, dilation_);
         par.split(static_cast<std::size_t>(g.out_h), [&](std::size_t y0, std::size_t y1) {
             forward_rows(g, in, out, static_cast<int>(y0), static_cast<int>(y1), {});
         });
@@ -78,6 +95,7 @@ private:
     std::size_t weight_count() const noexcept { return static_cast<std::size_t>(c_) * K * K; }
 
     int c_;
+    int dilation_;
     AlignedBuffer packed_;
 };
 

@@ -1,12 +1,13 @@
 // InvertedResidual<Stride>: the MobileNetV2 block. 1x1 expand (ReLU6, absent
-// when t = 1) → 3x3 depthwise (ReLU6, stride S) → 1x1 linear projection, plus
-// the block input when stride is 1 and channels match. Compile time: stride.
-// Runtime: channels and expansion factor t.
+// when t = 1) → 3x3 depthwise (ReLU6, stride S, dilation d) → 1x1 linear
+// projection, plus the block input when stride is 1 and channels match. Compile
+// time: stride. Runtime: channels, expansion factor t and dilation (DeepLab's
+// backbone dilates the last blocks instead of striding them).
 // Two ways to run it, same bits:
 //  - unfused: whole tensors; scratch holds the expanded and the depthwise tensors.
 //  - fused (MobileNetV2 §5.1, "memory efficient inference"), in bands of output
 //    rows: each thread keeps the expanded input rows its band reads in a ring of
-//    (rows − 1)·S + 3 rows (each expanded row is computed once: the halo rows stay
+//    (rows − 1)·S + 2·d + 1 rows (each expanded row is computed once: the halo rows stay
 //    in the ring for the next band), runs the depthwise into a band buffer and
 //    projects that into the output. The expanded tensor never exists, and what
 //    does stays in L2 between the three steps.
@@ -18,6 +19,7 @@
 
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/layers/depthwise_conv.hpp"
+#include "mnet/layers/layer.hpp"
 #include "mnet/layers/pointwise_conv.hpp"
 
 namespace mnet {
@@ -31,10 +33,11 @@ public:
     static constexpr int stride = S::value;  ///< stride S of the depthwise conv
 
     /// A block from `in_channels` to `out_channels` with `in_channels · expand_ratio`
-    /// hidden channels (no expand conv when the ratio is 1); Error(argument) if it is < 1.
-    InvertedResidual(int in_channels, int out_channels, int expand_ratio)
+    /// hidden channels (no expand conv when the ratio is 1) and a depthwise conv of
+    /// dilation `dilation`; Error(argument) if the ratio or the dilation is < 1.
+    InvertedResidual(int in_channels, int out_channels, int expand_ratio, int dilation = 1)
         : in_c_(in_channels), out_c_(out_channels), hidden_(in_channels * expand_ratio),
-          depthwise_(hidden_), project_(hidden_, out_channels) {
+          depthwise_(hidden_, dilation), project_(hidden_, out_channels) {
         if (expand_ratio < 1)
             detail::fail(ErrorKind::argument, {"InvertedResidual: expand ratio must be >= 1, got ", expand_ratio});
         if (expand_ratio != 1) expand_.emplace(in_channels, hidden_);
@@ -65,14 +68,14 @@ public:
     }
 
     /// Input rows of the expanded tensor that `rows` output rows read.
-    static constexpr int ring_rows(int rows) noexcept { return (rows - 1) * stride + 3; }
+    int ring_rows(int rows) const noexcept { return (rows - 1) * stride + 2 * depthwise_.dilation() + 1; }
 
     /// Floats of one thread's band buffers for bands of `rows` output rows: the ring of
     /// expanded rows (none without an expansion: the depthwise reads the block input)
     /// and the depthwise output of one band.
     std::size_t band_floats(Shape in, Padding padding, int rows) const {
         const std::size_t hidden = static_cast<std::size_t>(hidden_);
-        const Shape dw = kernels::ConvGeometry::make({in.h, in.w, hidden_}, hidden_, 3, stride, padding).out_shape();
+        const Shape dw = depthwise_.output_shape({in.h, in.w, hidden_}, padding);
         const std::size_t ring = expand_ ? align_floats(static_cast<std::size_t>(std::min(ring_rows(rows), in.h)) *
                                                         static_cast<std::size_t>(in.w) * hidden)
                                          : 0;
@@ -96,6 +99,26 @@ public:
         if (band_rows > 0)
             return static_cast<std::size_t>(std::min(threads, dw.h)) * band_floats(in, padding, band_rows);
         return (expand_ ? align_floats(expanded.size()) : 0) + align_floats(dw.size());
+    }
+
+    /// Output shape and scratch for one input: fused in bands when the options allow it
+    /// and the weights fit the band budget (README, "Fused inverted residuals"), else whole.
+    LayerPlan plan(const PlanArgs& a) const {
+        const Shape in = a.single("InvertedResidual");
+        LayerPlan p{output_shape(in, a.padding)};
+        if (a.fuse_blocks && weight_bytes() <= a.band_bytes) p.band_rows = band_rows(in, a.padding, a.band_bytes);
+        p.scratch_bytes = scratch_floats(in, a.padding, p.band_rows, a.threads) * sizeof(float);
+        return p;
+    }
+    /// Runs the block as planned (fused when plan.band_rows > 0).
+    void forward(const NodeArgs& a) const {
+        forward(a.in(), a.inputs[0].shape, a.out(), a.scratch_floats(), a.padding, a.par, a.plan->band_rows);
+    }
+    /// Appends the block's slots under the node's name (see the overload below).
+    void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { append_slots(n.name, slots); }
+    /// Appends one row per convolution to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const {
+        describe(a.single("InvertedResidual"), a.padding, rows);
     }
 
     /// Appends one complexity row per convolution (expand, depthwise, project) to `rows`.
@@ -135,7 +158,7 @@ public:
             dw_out = scratch + align_floats(expanded.size());
         }
         depthwise_.forward(dw_in, expanded, dw_out, nullptr, padding, par);
-        const Shape dw_shape = kernels::ConvGeometry::make(expanded, hidden_, 3, stride, padding).out_shape();
+        const Shape dw_shape = depthwise_.output_shape(expanded, padding);
         project_.forward(dw_out, dw_shape, out, nullptr, padding, par, has_residual() ? in : nullptr);
     }
 
@@ -149,8 +172,7 @@ private:
     /// one barrier for the whole block) and walks it band by band.
     void forward_fused(const float* in, Shape in_shape, float* out, float* scratch, Padding padding, Parallel par,
                        int band_rows) const {
-        const kernels::ConvGeometry g =
-            kernels::ConvGeometry::make({in_shape.h, in_shape.w, hidden_}, hidden_, 3, stride, padding);
+        const kernels::ConvGeometry g = depthwise_.geometry({in_shape.h, in_shape.w, hidden_}, padding);
         const std::size_t per_thread = band_floats(in_shape, padding, band_rows);
         const std::size_t shares = static_cast<std::size_t>(std::min(par.threads(), g.out_h));
         const std::size_t out_h = static_cast<std::size_t>(g.out_h);
@@ -177,7 +199,7 @@ private:
             kernels::RowWindow rows{0, y0};
             if (expand_) {
                 const int need_begin = std::max(0, y0 * stride - g.pad_top);
-                const int need_end = std::min(g.in_h, (y1 - 1) * stride - g.pad_top + 3);
+                const int need_end = std::min(g.in_h, (y1 - 1) * stride - g.pad_top + kernels::band_input_rows(g, 1));
                 for (int iy = std::max(expanded_end, need_begin); iy < need_end;) {
                     // the rows up to the ring's wrap are one contiguous GEMM
                     const int count = std::min(need_end - iy, ring - iy % ring);

@@ -10,8 +10,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/kernels/simd/backend.hpp"
 #include "mnet/layers/activation.hpp"
-#include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/layers/layer.hpp"
 
 namespace mnet {
 
@@ -39,7 +38,21 @@ public:
         detail::check_channels("PointwiseConv", in, in_c_);
         return {in.h, in.w, out_c_};
     }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< Scratch forward() needs: none.
+
+    /// Output shape for one input, no scratch; it can write into a concatenation's slice.
+    LayerPlan plan(const PlanArgs& a) const {
+        LayerPlan p{output_shape(a.single("PointwiseConv"), a.padding)};
+        p.strided_output = true;
+        return p;
+    }
+    /// Runs forward() on the node's tensors (the output may be a strided channel slice).
+    void forward(const NodeArgs& a) const {
+        forward(a.in(), a.inputs[0].shape, a.out(), nullptr, a.padding, a.par, nullptr, a.output.pixel_stride);
+    }
+    /// Its one slot, under the node's weight and BN names.
+    void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
+    /// Appends this layer's complexity row to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("PointwiseConv"), a.padding, rows); }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
@@ -65,13 +78,14 @@ public:
     /// rows when the input (m × k) is at least as large as the weights (k × n): each core
     /// then reads its own rows, which the layer before it wrote on that core. Otherwise
     /// (the 14×14 expands and the 7×7 stage) they split the output panels, which halves
-    /// each core's share of the weights (PERF-NOTES §6).
+    /// each core's share of the weights (PERF-NOTES §6). Output pixels are `out_stride`
+    /// floats apart (0: out_channels(); more for a slice of a concatenation).
     void forward(const float* in, Shape in_shape, float* out, float* /*scratch*/, Padding, Parallel par = {},
-                 const float* residual = nullptr) const {
+                 const float* residual = nullptr, std::size_t out_stride = 0) const {
         const std::size_t m = static_cast<std::size_t>(in_shape.h) * static_cast<std::size_t>(in_shape.w);
         const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
         const std::size_t panels = kernels::pointwise_panels(n), mr = kernels::pointwise_mr();
-        const kernels::Epilogue ep{Act::min, Act::max, residual};
+        const kernels::Epilogue ep{Act::min, Act::max, residual, out_stride == n ? 0 : out_stride};
         if (m >= n || panels < static_cast<std::size_t>(par.threads())) {
             par.split((m + mr - 1) / mr, [&](std::size_t b0, std::size_t b1) {
                 kernels::pointwise(m, k, n, in, packed_.data(), out, ep, b0 * mr, std::min(m, b1 * mr), 0, panels);

@@ -2,8 +2,7 @@
 #pragma once
 
 #include "mnet/kernels/simd/backend.hpp"
-#include "mnet/layers/layer_info.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/layers/layer.hpp"
 
 namespace mnet {
 
@@ -13,7 +12,15 @@ public:
     static std::string type() { return "avgpool"; }  ///< Row label in complexity tables.
     /// 1×1×C.
     Shape output_shape(Shape in, Padding) const noexcept { return {1, 1, in.c}; }
-    std::size_t scratch_floats(Shape, Padding) const noexcept { return 0; }  ///< None.
+
+    /// 1×1×C for one input, no scratch.
+    LayerPlan plan(const PlanArgs& a) const { return {output_shape(a.single("GlobalAvgPool"), a.padding)}; }
+    /// Runs forward() on the node's tensors.
+    void forward(const NodeArgs& a) const { forward(a.in(), a.inputs[0].shape, a.out(), nullptr, a.padding, a.par); }
+    /// No weights.
+    void append_slots(const NodeNames&, std::vector<WeightSlot>&) {}
+    /// Appends its row to `rows`.
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("GlobalAvgPool"), a.padding, rows); }
     /// Appends its row (no MAdds, no params) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), in, output_shape(in, padding), 0, 0});

@@ -1,7 +1,11 @@
-// Graph: a MobileNet as a straight line of layers (every MobileNet is a chain;
-// residuals live inside InvertedResidual). Layers are a closed std::variant of
-// the templates the two architectures use, so dispatch is a visit, not a
-// virtual call, and each layer's kernel choice stays a compile-time fact.
+// Graph: a network's topology and its layers (with their weights once loaded),
+// without activation shapes: those belong to a Session, which plans the graph for
+// one input size. Tensors are numbered: 0 is the graph input, tensor i + 1 is what
+// node i writes; a node reads any earlier tensors (branches, concatenation), the
+// previous one when it names none. The last node's tensor is the graph output.
+// Layers are a closed std::variant of types that satisfy mnet::Layer, so dispatch
+// is a visit, not a virtual call, and each layer's kernel choice stays a
+// compile-time fact. Adding a layer: its header, and one line in AnyLayer.
 #pragma once
 
 #include <string>
@@ -11,40 +15,66 @@
 
 #include "mnet/layers/activation.hpp"
 #include "mnet/layers/classifier.hpp"
+#include "mnet/layers/concat.hpp"
 #include "mnet/layers/conv2d.hpp"
 #include "mnet/layers/depthwise_conv.hpp"
 #include "mnet/layers/inverted_residual.hpp"
 #include "mnet/layers/pointwise_conv.hpp"
 #include "mnet/layers/pooling.hpp"
+#include "mnet/layers/resize.hpp"
 
 namespace mnet {
 
 /// The first layer of both MobileNets: a 3x3 stride-2 convolution with ReLU6.
 using Stem = Conv2d<3, Stride<2>, ReLU6>;
 
-/// Every layer type a MobileNetV1/V2 graph holds (a closed set: dispatch is std::visit).
+/// Every layer type a graph holds (a closed set: dispatch is std::visit).
 using AnyLayer = std::variant<Stem, DepthwiseConv<3, Stride<1>, ReLU6>, DepthwiseConv<3, Stride<2>, ReLU6>,
-                              PointwiseConv<ReLU6>, InvertedResidual<Stride<1>>, InvertedResidual<Stride<2>>,
-                              GlobalAvgPool, Classifier>;
+                              PointwiseConv<ReLU6>, PointwiseConv<ReLU>, PointwiseConv<Linear>,
+                              InvertedResidual<Stride<1>>, InvertedResidual<Stride<2>>, GlobalAvgPool, Classifier,
+                              Concat, ResizeBilinear>;
 
-/// A layer and the torchvision names of its weights.
+namespace detail {
+template <class V>
+struct all_layers;
+template <class... L>
+struct all_layers<std::variant<L...>> : std::bool_constant<(Layer<L> && ...)> {};
+}  // namespace detail
+static_assert(detail::all_layers<AnyLayer>::value, "every AnyLayer alternative must satisfy mnet::Layer");
+
+/// A layer, the torchvision names of its weights, and the tensors it reads.
 struct Node {
     AnyLayer layer;         ///< the layer itself
     std::string name;       ///< display name and, for blocks, the weight prefix ("features.3")
     std::string weight;     ///< weight tensor prefix of a single conv ("features.0.0")
-    std::string batchnorm;  ///< its BatchNorm prefix ("features.0.1"); empty for the classifier
+    std::string batchnorm;  ///< its BatchNorm prefix ("features.0.1"); empty for a conv with a bias
+    /// Tensor ids it reads (0 = graph input, i + 1 = node i's output); empty: the previous tensor.
+    std::vector<int> inputs = {};
+
+    /// The names a loader fills its weights by.
+    NodeNames names() const { return {name, weight, batchnorm}; }
 };
 
-/// A MobileNet as a chain of layers with every activation shape worked out.
+/// A network: nodes in execution order, the model's padding rule, and its native
+/// input shape (the resolution it was trained at; a Session may plan another).
 /// Weights are filled through weight_slots(); a Model then makes the graph immutable.
 class Graph {
 public:
-    /// A chain of `nodes` fed a `input`-shaped image; computes every activation shape.
+    /// Nodes in execution order fed a `input`-shaped image (the native size); checks
+    /// that every node reads only earlier tensors and works out the native shapes.
     Graph(Shape input, Padding padding, std::vector<Node> nodes)
         : input_(input), padding_(padding), nodes_(std::move(nodes)) {
-        shapes_.push_back(input_);
-        for (const Node& node : nodes_)
-            shapes_.push_back(std::visit([&](const auto& l) { return l.output_shape(shapes_.back(), padding_); }, node.layer));
+        if (nodes_.empty()) detail::fail(ErrorKind::argument, {"Graph: no nodes"});
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            std::vector<int>& in = nodes_[i].inputs;
+            if (in.empty()) in.push_back(static_cast<int>(i));
+            for (int t : in)
+                if (t < 0 || t > static_cast<int>(i))
+                    detail::fail(ErrorKind::argument,
+                                 {"Graph: node ", i, " ('", nodes_[i].name, "') reads tensor ", t,
+                                  ", expected one of the tensors before it (0..", i, ")"});
+        }
+        shapes_ = tensor_shapes(input_);
     }
     // Weight slots point into the nodes: copies would alias, so a Graph only moves.
     Graph(const Graph&) = delete;
@@ -52,38 +82,51 @@ public:
     Graph(Graph&&) noexcept = default;             ///< Moves (weight slots move along).
     Graph& operator=(Graph&&) noexcept = default;  ///< Moves (weight slots move along).
 
-    Shape input_shape() const noexcept { return input_; }          ///< One input image (R × R × 3).
-    Shape output_shape() const noexcept { return shapes_.back(); } ///< Logits of one image (1 × 1 × classes).
-    Padding padding() const noexcept { return padding_; }          ///< Padding of every convolution.
+    Shape input_shape() const noexcept { return input_; }           ///< The native input (R × R × 3).
+    Shape output_shape() const noexcept { return shapes_.back(); }  ///< Output at the native input.
+    Padding padding() const noexcept { return padding_; }           ///< Padding of every convolution.
     const std::vector<Node>& nodes() const noexcept { return nodes_; }  ///< The layers, in execution order.
-    /// Input shape of node i (i = size() gives the graph output).
-    Shape shape_before(std::size_t i) const noexcept { return shapes_[i]; }
+    /// At the native input: node i's first input (i = size() gives the graph output).
+    Shape shape_before(std::size_t i) const noexcept {
+        return i == nodes_.size() ? shapes_.back() : shapes_[static_cast<std::size_t>(nodes_[i].inputs[0])];
+    }
 
-    /// Per-layer complexity rows (an InvertedResidual gives one row per conv).
-    std::vector<LayerStats> stats() const {
+    /// What node i is planned for when the tensors have `shapes` (one per tensor id).
+    PlanArgs plan_args(std::size_t i, const std::vector<Shape>& shapes, std::vector<Shape>& scratch) const {
+        scratch.clear();
+        for (int t : nodes_[i].inputs) scratch.push_back(shapes[static_cast<std::size_t>(t)]);
+        return PlanArgs{scratch, padding_};
+    }
+
+    /// Every tensor's shape for an `input`-shaped image (index = tensor id);
+    /// Error(shape) where a layer cannot take what reaches it.
+    std::vector<Shape> tensor_shapes(Shape input) const {
+        std::vector<Shape> shapes{input}, in;
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            const PlanArgs args = plan_args(i, shapes, in);
+            shapes.push_back(std::visit([&](const auto& l) { return l.plan(args).output; }, nodes_[i].layer));
+        }
+        return shapes;
+    }
+
+    /// Per-layer complexity rows at the native input (an InvertedResidual gives one row per conv).
+    std::vector<LayerStats> stats() const { return stats(input_); }
+    /// Per-layer complexity rows for an `input`-shaped image.
+    std::vector<LayerStats> stats(Shape input) const {
+        const std::vector<Shape> shapes = tensor_shapes(input);
         std::vector<LayerStats> rows;
-        for (std::size_t i = 0; i < nodes_.size(); ++i)
-            std::visit([&](const auto& l) { l.describe(shapes_[i], padding_, rows); }, nodes_[i].layer);
+        std::vector<Shape> in;
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            const PlanArgs args = plan_args(i, shapes, in);
+            std::visit([&](const auto& l) { l.describe(args, rows); }, nodes_[i].layer);
+        }
         return rows;
     }
 
-    /// Every convolution's weight slot, in execution order.
+    /// Every weight slot, in execution order.
     std::vector<WeightSlot> weight_slots() {
         std::vector<WeightSlot> slots;
-        for (Node& node : nodes_) {
-            std::visit(
-                [&](auto& l) {
-                    using L = std::decay_t<decltype(l)>;
-                    if constexpr (std::is_same_v<L, InvertedResidual<Stride<1>>> ||
-                                  std::is_same_v<L, InvertedResidual<Stride<2>>>)
-                        l.append_slots(node.name, slots);
-                    else if constexpr (std::is_same_v<L, Classifier>)
-                        slots.push_back(l.slot(node.weight));
-                    else if constexpr (!std::is_same_v<L, GlobalAvgPool>)
-                        slots.push_back(l.slot(node.weight, node.batchnorm));
-                },
-                node.layer);
-        }
+        for (Node& node : nodes_) std::visit([&](auto& l) { l.append_slots(node.names(), slots); }, node.layer);
         return slots;
     }
 
@@ -91,7 +134,7 @@ private:
     Shape input_;
     Padding padding_;
     std::vector<Node> nodes_;
-    std::vector<Shape> shapes_;
+    std::vector<Shape> shapes_;  // at the native input
 };
 
 }  // namespace mnet

@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "mnet/core/input_spec.hpp"
+#include "mnet/models/deeplab_v3.hpp"
 #include "mnet/models/mobilenet_v1.hpp"
 #include "mnet/models/mobilenet_v2.hpp"
 #include "mnet/transfer/head.hpp"
@@ -16,21 +18,23 @@
 namespace mnet {
 
 /// Which network a model is.
-enum class Arch { mobilenet_v1, mobilenet_v2 };
+enum class Arch { mobilenet_v1, mobilenet_v2, deeplab_v3 };
 
-/// "mobilenet_v1" or "mobilenet_v2", as weight files' metadata spell it.
-inline const char* to_string(Arch a) noexcept { return a == Arch::mobilenet_v1 ? "mobilenet_v1" : "mobilenet_v2"; }
-
-/// How an image becomes the network input (see io/preprocess.hpp).
-enum class Preprocess {
-    tf_inception,  ///< central crop 0.875, bilinear (half-pixel), x = p/127.5 - 1
-    torchvision,   ///< resize short side to 256 (antialiased), centre crop 224, ImageNet mean/std
-};
-
-/// "tf_inception" or "torchvision", as weight files' metadata spell it.
-inline const char* to_string(Preprocess p) noexcept {
-    return p == Preprocess::tf_inception ? "tf_inception" : "torchvision";
+/// "mobilenet_v1", "mobilenet_v2" or "deeplab_v3_mobilenet_v2", as weight files' metadata spell it.
+inline const char* to_string(Arch a) noexcept {
+    switch (a) {
+        case Arch::mobilenet_v1: return "mobilenet_v1";
+        case Arch::mobilenet_v2: return "mobilenet_v2";
+        case Arch::deeplab_v3: return "deeplab_v3_mobilenet_v2";
+    }
+    return "?";
 }
+
+/// What a model's output means.
+enum class Task {
+    classification,  ///< 1×1×classes logits
+    segmentation,    ///< h×w×classes logits at the feature map's resolution
+};
 
 /// Everything about a model except its weights.
 struct ModelInfo {
@@ -41,18 +45,19 @@ struct ModelInfo {
     Padding padding = Padding::tf_same;                ///< of every convolution
     Preprocess preprocess = Preprocess::tf_inception;  ///< how images become input
     std::string source;  ///< file(s) the weights came from
-};
-
-/// What the network expects as input: a resolution×resolution×3 image, prepared by `preset`.
-struct InputSpec {
-    int resolution = 224;                          ///< side of the square input
-    Preprocess preset = Preprocess::tf_inception;  ///< crop, resize and scaling recipe
+    int output_stride = 16;  ///< DeepLab: input pixels per logit (8 or 16); unused otherwise
+    /// What the model's output is (segmentation for DeepLab).
+    Task task() const noexcept { return arch == Arch::deeplab_v3 ? Task::segmentation : Task::classification; }
+    /// Segmentation: how the logits are brought to the input size (DeepLab: corners aligned).
+    ResizeFlags upsample() const noexcept { return arch == Arch::deeplab_v3 ? DeepLabV3::upsample : ResizeFlags{}; }
 };
 
 /// Builds the (weightless) graph an info describes.
 inline Graph build_graph(const ModelInfo& info) {
     if (info.arch == Arch::mobilenet_v1)
         return MobileNetV1::build({info.width, info.resolution, info.num_classes, info.padding});
+    if (info.arch == Arch::deeplab_v3)
+        return DeepLabV3::build({info.width, info.resolution, info.num_classes, info.output_stride, info.padding});
     return MobileNetV2::build({info.width, info.resolution, info.num_classes, info.padding});
 }
 
@@ -60,6 +65,8 @@ inline Graph build_graph(const ModelInfo& info) {
 inline std::uint64_t weight_count(const ModelInfo& info) noexcept {
     if (info.arch == Arch::mobilenet_v1)
         return MobileNetV1::weight_count({info.width, info.resolution, info.num_classes, info.padding});
+    if (info.arch == Arch::deeplab_v3)
+        return DeepLabV3::weight_count({info.width, info.resolution, info.num_classes, info.output_stride, info.padding});
     return MobileNetV2::weight_count({info.width, info.resolution, info.num_classes, info.padding});
 }
 

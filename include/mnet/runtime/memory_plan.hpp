@@ -1,38 +1,44 @@
-// The static memory plan of a Session: how each node runs (inverted residuals
-// fused in row bands or not) and how much arena that takes. A MobileNet is a
-// chain, so at any node only its input, its output and its scratch are alive:
-// the arena puts the input at one end, the output at the other and the scratch
-// beside the input, alternating ends from node to node. Its size is the largest
-// input + scratch + output of any node, plus the logits of a batch — the exact
-// peak activation memory of the plan (`mnet-stats --memory` prints it).
+// The static memory plan of a Session for one input size: every tensor's shape,
+// element type and place, every node's scratch, and how each node runs (inverted
+// residuals fused in row bands or not). Liveness as TFLite's arena planner does it:
+// a tensor lives from the node that writes it to the last node that reads it, a
+// node's scratch only while it runs, and two buffers share bytes only when their
+// lives do not overlap (greedy by size: largest first, each at the lowest offset
+// free for its whole life). A concatenation's inputs are placed in its channel
+// slices when their producers can write strided rows, so it copies nothing. The
+// graph input is the caller's buffer and the graph output a region of its own
+// (max_batch results); the arena is exactly arena_bytes + output region, the peak
+// activation memory (`mnet-stats --memory` prints it).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <string>
-#include <type_traits>
 #include <variant>
 #include <vector>
 
-#include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/error.hpp"
+#include "mnet/core/tensor.hpp"
 #include "mnet/models/graph.hpp"
-#include "mnet/runtime/thread_pool.hpp"
 #include "mnet/transfer/features.hpp"
 
 namespace mnet {
 
 /// What Session::run returns per image.
 enum class SessionOutput {
-    logits,         ///< the classifier's (or the model's head's) logits
+    logits,         ///< the model's output: logits (the head's, if the model has one) or segmentation logits
     features,       ///< the pooled features before the classifier (transfer/features.hpp)
     unit_features,  ///< the same, L2-normalised
 };
 
-/// How a Session runs: threads, the largest batch, and how inverted residuals execute.
+/// How a Session runs: threads, batch, input size, and how inverted residuals execute.
 struct SessionOptions {
     int threads = 1;    ///< worker threads (1 = run inline on the caller's thread)
     int max_batch = 1;  ///< largest N that `run` accepts
+    /// Input height and width to plan for (0: the model's native resolution). MobileNets
+    /// are fully convolutional up to the global pool, so any size ≥ 32 classifies.
+    int input_height = 0;
+    int input_width = 0;  ///< see input_height
     /// Run inverted residuals in row bands so the expanded tensor never exists
     /// (MobileNetV2 §5.1); false runs every block on whole tensors (for comparison).
     bool fuse_blocks = true;
@@ -44,92 +50,177 @@ struct SessionOptions {
     SessionOutput output = SessionOutput::logits;
 };
 
-/// What one node needs (floats, each rounded up to the arena alignment).
-struct NodeMemory {
-    std::size_t input = 0;    ///< its input (0 for the first node: the caller's buffer)
-    std::size_t output = 0;   ///< its output (0 for the last node: the logits region)
-    std::size_t scratch = 0;  ///< its scratch (expanded tensors, or band buffers when fused)
-    int band_rows = 0;        ///< output rows per band of a fused inverted residual, else 0
-    std::size_t live() const noexcept { return input + output + scratch; }  ///< all three at once
+/// Where one tensor lives.
+struct TensorPlan {
+    Shape shape;                   ///< h × w × c of one image
+    DType dtype = DType::f32;      ///< element type
+    std::size_t bytes = 0;         ///< its own bytes, aligned (0 for an alias or the graph input)
+    std::size_t offset = 0;        ///< bytes from the arena start (of the output region for the output)
+    std::size_t pixel_stride = 0;  ///< elements between pixels (wider inside a concatenation)
+    int first = 0;                 ///< node that writes it (-1: the graph input)
+    int last = 0;                  ///< last node that reads it
+    int alias_of = -1;             ///< the concatenation tensor it is a slice of, or -1
+    std::size_t channel_offset = 0;  ///< its first channel in that concatenation
+    bool external = false;         ///< the caller's input, or the output region
 };
 
-/// A Session's arena: per-node needs, the activation region and the logits.
+/// What one node needs and how it runs.
+struct NodeMemory {
+    LayerPlan layer;               ///< the layer's own plan (output, scratch, bands)
+    std::size_t scratch_offset = 0;  ///< bytes from the arena start
+    std::size_t scratch = 0;       ///< scratch bytes (aligned)
+    int band_rows = 0;             ///< output rows per band of a fused inverted residual, else 0
+};
+
+/// A Session's plan: tensors (id 0 = input, i + 1 = node i's output), nodes, sizes.
 struct MemoryPlan {
-    std::vector<NodeMemory> nodes;      ///< one per graph node
-    std::size_t activation_floats = 0;  ///< max over nodes of NodeMemory::live()
-    std::size_t logits_floats = 0;      ///< max_batch × what run() returns per image, aligned
-    std::size_t run_nodes = 0;          ///< nodes a run executes (all, or up to the features)
-    /// Floats of the whole arena.
-    std::size_t arena_floats() const noexcept { return activation_floats + logits_floats; }
+    Shape input;                       ///< the input it was made for
+    std::vector<TensorPlan> tensors;   ///< one per tensor id
+    std::vector<NodeMemory> nodes;     ///< one per node a run executes (all, or up to the features)
+    std::size_t arena_bytes = 0;       ///< activations and scratch
+    std::size_t output_bytes = 0;      ///< one image's output (images lie back to back)
+    int max_batch = 1;                 ///< images the output region holds
+
+    /// Bytes of the output region (max_batch results).
+    std::size_t output_region_bytes() const noexcept {
+        return align_bytes(output_bytes * static_cast<std::size_t>(max_batch));
+    }
     /// The peak activation memory of a session: its whole arena, in bytes.
-    std::size_t peak_activation_bytes() const noexcept { return arena_floats() * sizeof(float); }
+    std::size_t peak_activation_bytes() const noexcept { return arena_bytes + output_region_bytes(); }
+    /// The graph output's shape.
+    Shape output() const noexcept { return tensors.back().shape; }
+    /// Bytes of arena tensors and scratch alive while node i runs.
+    std::size_t live_bytes(std::size_t i) const noexcept {
+        std::size_t live = nodes[i].scratch;
+        for (const TensorPlan& t : tensors)
+            if (!t.external && t.alias_of < 0 && t.first <= static_cast<int>(i) && static_cast<int>(i) <= t.last)
+                live += t.bytes;
+        return live;
+    }
 };
 
 namespace detail {
 
-template <class L>
-struct is_inverted_residual : std::false_type {};
-template <class S>
-struct is_inverted_residual<InvertedResidual<S>> : std::true_type {};
+/// One buffer to place: bytes and the node range it lives over.
+struct Interval {
+    std::size_t bytes;
+    int first, last;
+    std::size_t* offset;  // where the chosen offset goes
+};
 
-/// Output rows per band of node `layer` under `options`, 0 to run it unfused. A fused
-/// block reads its expand and project weights once per band, so blocks whose weights
-/// alone outgrow the band budget (the 14×14 and 7×7 stages: 74 KB-1.2 MB) stay
-/// unfused: their tensors are small, and bands would stream the weights from L2 or
-/// memory again and again (README, "Fused inverted residuals", has the measurements).
-template <class L>
-int band_rows_for(const L& layer, Shape in, Padding padding, const SessionOptions& options) {
-    if constexpr (is_inverted_residual<L>::value) {
-        if (options.fuse_blocks && layer.weight_bytes() <= options.band_bytes)
-            return layer.band_rows(in, padding, options.band_bytes);
+/// Greedy by size: largest first, each at the lowest offset that no placed buffer with
+/// an overlapping life uses. Returns the arena size.
+inline std::size_t place(std::vector<Interval> items) {
+    std::stable_sort(items.begin(), items.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });
+    std::vector<const Interval*> placed;
+    std::size_t size = 0;
+    for (Interval& item : items) {
+        std::vector<std::pair<std::size_t, std::size_t>> busy;  // [begin, end) of overlapping lives
+        for (const Interval* p : placed)
+            if (p->first <= item.last && item.first <= p->last) busy.emplace_back(*p->offset, *p->offset + p->bytes);
+        std::sort(busy.begin(), busy.end());
+        std::size_t at = 0;
+        for (const auto& [b, e] : busy) {
+            if (at + item.bytes <= b) break;
+            at = std::max(at, e);
+        }
+        *item.offset = at;
+        placed.push_back(&item);
+        size = std::max(size, at + item.bytes);
     }
-    return 0;
-}
-
-/// Runs node `layer` the way `node` plans it: an inverted residual fused in bands of
-/// node.band_rows (unfused when 0), any other layer as is. Session and profile_layers
-/// both run nodes through this.
-template <class L>
-void forward_planned(const L& layer, const NodeMemory& node, const float* in, Shape in_shape, float* out,
-                     float* scratch, Padding padding, Parallel par) {
-    if constexpr (is_inverted_residual<L>::value)
-        layer.forward(in, in_shape, out, scratch, padding, par, node.band_rows);
-    else
-        layer.forward(in, in_shape, out, scratch, padding, par);
+    return size;
 }
 
 }  // namespace detail
 
-/// The plan a Session with `options` uses for `graph`; Error(argument) on bad options.
+/// The plan a Session with `options` uses for `graph` (at options' input size, else the
+/// native one); Error(argument) on bad options, Error(shape) on a size the graph cannot take.
 inline MemoryPlan plan_memory(const Graph& graph, const SessionOptions& options) {
-    require(options.threads >= 1 && options.threads <= 256, ErrorKind::argument,
-            "Session: threads must be in [1, 256], got " + std::to_string(options.threads));
-    require(options.max_batch >= 1, ErrorKind::argument,
-            "Session: max_batch must be >= 1, got " + std::to_string(options.max_batch));
-    require(options.band_bytes >= 1, ErrorKind::argument, "Session: band_bytes must be >= 1");
-    MemoryPlan plan;
-    const std::size_t count = graph.nodes().size();
-    plan.nodes.resize(count);
-    plan.run_nodes = options.output == SessionOutput::logits ? count : feature_node_count(graph);
-    for (std::size_t i = 0; i < count; ++i) {
-        NodeMemory& node = plan.nodes[i];
-        const Shape in = graph.shape_before(i);
-        std::visit(
-            [&](const auto& layer) {
-                node.band_rows = detail::band_rows_for(layer, in, graph.padding(), options);
-                if constexpr (detail::is_inverted_residual<std::decay_t<decltype(layer)>>::value)
-                    node.scratch = layer.scratch_floats(in, graph.padding(), node.band_rows, options.threads);
-                else
-                    node.scratch = layer.scratch_floats(in, graph.padding());
-            },
-            graph.nodes()[i].layer);
-        node.scratch = align_floats(node.scratch);
-        node.input = i == 0 ? 0 : align_floats(in.size());
-        node.output = i + 1 >= plan.run_nodes ? 0 : align_floats(graph.shape_before(i + 1).size());
-        plan.activation_floats = std::max(plan.activation_floats, node.live());
+    if (options.threads < 1 || options.threads > 256)
+        detail::fail(ErrorKind::argument, {"Session: threads must be in [1, 256], got ", options.threads});
+    if (options.max_batch < 1)
+        detail::fail(ErrorKind::argument, {"Session: max_batch must be >= 1, got ", options.max_batch});
+    if (options.band_bytes < 1) detail::fail(ErrorKind::argument, {"Session: band_bytes must be >= 1"});
+    Shape input = graph.input_shape();
+    if (options.input_height || options.input_width) {
+        if (options.input_height < 1 || options.input_width < 1 || options.input_height > 8192 ||
+            options.input_width > 8192)
+            detail::fail(ErrorKind::argument, {"Session: input size must be in [1, 8192], got ", options.input_height,
+                                               "x", options.input_width});
+        input = {options.input_height, options.input_width, input.c};
     }
-    plan.logits_floats =
-        align_floats(graph.shape_before(plan.run_nodes).size() * static_cast<std::size_t>(options.max_batch));
+
+    const std::vector<Node>& nodes = graph.nodes();
+    const std::size_t count = options.output == SessionOutput::logits ? nodes.size() : feature_node_count(graph);
+    MemoryPlan plan;
+    plan.input = input;
+    plan.max_batch = options.max_batch;
+    plan.nodes.resize(count);
+    plan.tensors.resize(count + 1);
+    plan.tensors[0] = {input, DType::f32, 0, 0, static_cast<std::size_t>(input.c), -1, -1, -1, 0, true};
+
+    std::vector<Shape> shapes{input}, in;
+    for (std::size_t i = 0; i < count; ++i) {
+        PlanArgs args = graph.plan_args(i, shapes, in);
+        args.threads = options.threads;
+        args.fuse_blocks = options.fuse_blocks;
+        args.band_bytes = options.band_bytes;
+        NodeMemory& node = plan.nodes[i];
+        node.layer = std::visit([&](const auto& l) { return l.plan(args); }, nodes[i].layer);
+        node.band_rows = node.layer.band_rows;
+        node.scratch = align_bytes(node.layer.scratch_bytes);
+        const Shape out = node.layer.output;
+        shapes.push_back(out);
+        TensorPlan& t = plan.tensors[i + 1];
+        t.shape = out;
+        t.dtype = node.layer.dtype;
+        t.bytes = align_bytes(out.size() * size_of(t.dtype));
+        t.pixel_stride = static_cast<std::size_t>(out.c);
+        t.first = t.last = static_cast<int>(i);
+        for (int r : nodes[i].inputs) plan.tensors[static_cast<std::size_t>(r)].last = static_cast<int>(i);
+    }
+    TensorPlan& output = plan.tensors.back();
+    output.external = true;
+    plan.output_bytes = output.shape.size() * size_of(output.dtype);
+
+    // Concatenations: an input written by a node that can write strided rows, read by
+    // nothing else, goes straight into its slice (its life joins the concatenation's).
+    std::vector<int> readers(count + 1, 0);
+    for (const Node& n : nodes)
+        for (int r : n.inputs) ++readers[static_cast<std::size_t>(r)];
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!plan.nodes[i].layer.concatenates) continue;
+        TensorPlan& joined = plan.tensors[i + 1];
+        std::size_t channel = 0;
+        for (int r : nodes[i].inputs) {
+            TensorPlan& part = plan.tensors[static_cast<std::size_t>(r)];
+            const LayerPlan* producer = r > 0 ? &plan.nodes[static_cast<std::size_t>(r - 1)].layer : nullptr;
+            const bool own = producer && producer->strided_output && readers[static_cast<std::size_t>(r)] == 1 &&
+                             !part.external && part.alias_of < 0 && part.dtype == joined.dtype;
+            if (own) {
+                part.alias_of = static_cast<int>(i + 1);
+                part.channel_offset = channel;
+                part.pixel_stride = static_cast<std::size_t>(joined.shape.c);
+                part.bytes = 0;
+                joined.first = std::min(joined.first, part.first);
+            }
+            channel += static_cast<std::size_t>(part.shape.c);
+        }
+    }
+
+    std::vector<detail::Interval> items;
+    for (TensorPlan& t : plan.tensors)
+        if (!t.external && t.alias_of < 0) items.push_back({t.bytes, t.first, std::max(t.first, t.last), &t.offset});
+    for (std::size_t i = 0; i < count; ++i)
+        if (plan.nodes[i].scratch)
+            items.push_back({plan.nodes[i].scratch, static_cast<int>(i), static_cast<int>(i), &plan.nodes[i].scratch_offset});
+    plan.arena_bytes = detail::place(std::move(items));
+    for (TensorPlan& t : plan.tensors)
+        if (t.alias_of >= 0) {
+            const TensorPlan& joined = plan.tensors[static_cast<std::size_t>(t.alias_of)];
+            t.offset = joined.offset + t.channel_offset * size_of(t.dtype);
+            t.external = joined.external;
+        }
     return plan;
 }
 

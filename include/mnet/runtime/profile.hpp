@@ -1,10 +1,7 @@
-// profile_layers: where an inference's time goes, node by node. Every node of a
-// model's graph runs its own forward() (the layer interface a Session uses:
-// forward, scratch_floats, describe) on two ping-pong buffers and a scratch
-// buffer of this function's own, `runs` times after one warm-up pass, as a Session
-// with the same options runs it (threads: a ThreadPool of its own when > 1;
-// inverted residuals fused or not, as the memory plan decides); each row gives the
-// node's median time, multiply-adds and achieved GFLOP/s. Used by
+// profile_layers: where an inference's time goes, node by node. A Session with the
+// caller's options (its plan, arena and threads; inverted residuals fused or not as
+// the plan decides) runs `runs` times after one warm-up pass and times each node's
+// forward(); each row gives the node's median time, multiply-adds and achieved GFLOP/s. Used by
 // `mnet-classify --profile` and `mnet-latency --layers`. Not part of
 // <mnet/mnet.hpp>: include it where you profile.
 #pragma once
@@ -21,8 +18,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/error.hpp"
 #include "mnet/models/model.hpp"
-#include "mnet/runtime/memory_plan.hpp"
-#include "mnet/runtime/thread_pool.hpp"
+#include "mnet/runtime/session.hpp"
 
 namespace mnet {
 
@@ -43,55 +39,44 @@ struct LayerProfile {
     }
 };
 
-/// Times each node of `model`'s graph as a Session with `options` runs it: one warm-up
-/// pass over the chain, then `runs` timed passes (runs ≥ 1), every node's forward()
-/// timed alone. One row per graph node, in execution order. Error(argument) for runs
-/// < 1 or options a Session refuses. The sum of the medians is close to a Session's latency.
+/// Times each node of `model`'s graph as a Session with `options` runs it (the same
+/// plan and arena): one warm-up pass, then `runs` timed passes (runs ≥ 1) on a
+/// constant input, every node's forward() timed alone. One row per graph node, in
+/// execution order. Error(argument) for runs < 1 or options a Session refuses. The
+/// sum of the medians is close to a Session's latency.
 inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, const SessionOptions& options) {
-    require(runs >= 1, ErrorKind::argument, "profile_layers: runs must be >= 1, got " + std::to_string(runs));
+    if (runs < 1) detail::fail(ErrorKind::argument, {"profile_layers: runs must be >= 1, got ", runs});
+    SessionOptions one = options;
+    one.max_batch = 1;
+    Session session(model, one);
     const Graph& graph = model.graph();
-    const MemoryPlan plan = plan_memory(graph, options);
+    const MemoryPlan& plan = session.memory_plan();
     const std::size_t nodes = graph.nodes().size();
     std::vector<LayerProfile> rows(nodes);
-    std::size_t activation = 0, scratch = 0;
+    std::vector<Shape> in;
+    std::vector<Shape> shapes;
+    for (const TensorPlan& t : plan.tensors) shapes.push_back(t.shape);
     for (std::size_t i = 0; i < nodes; ++i) {
         LayerProfile& row = rows[i];
         row.name = graph.nodes()[i].name;
-        row.in = graph.shape_before(i);
-        row.out = graph.shape_before(i + 1);
+        row.in = shapes[static_cast<std::size_t>(graph.nodes()[i].inputs[0])];
+        row.out = shapes[i + 1];
         row.band_rows = plan.nodes[i].band_rows;
-        activation = std::max({activation, row.in.size(), row.out.size()});
-        scratch = std::max(scratch, plan.nodes[i].scratch);
         std::vector<LayerStats> stats;
-        std::visit([&](const auto& layer) { layer.describe(row.in, graph.padding(), stats); }, graph.nodes()[i].layer);
+        const PlanArgs args = graph.plan_args(i, shapes, in);
+        std::visit([&](const auto& layer) { layer.describe(args, stats); }, graph.nodes()[i].layer);
         for (const LayerStats& s : stats) {
             row.madds += s.madds;
             row.types += (row.types.empty() ? "" : "+") + s.type;
         }
     }
-    // 64 floats of slack past the scratch, as a Session's arena aligns each region to 64 bytes.
-    AlignedBuffer a(activation), b(activation), s(scratch + 64);
-    std::fill_n(a.data(), activation, 0.5f);
-    std::fill_n(b.data(), activation, 0.5f);
-    std::unique_ptr<ThreadPool> pool = options.threads > 1 ? std::make_unique<ThreadPool>(options.threads) : nullptr;
-    const Parallel par{pool.get()};
-
+    const std::vector<float> input(session.input_size(), 0.5f);
     std::vector<std::vector<double>> ms(nodes, std::vector<double>(static_cast<std::size_t>(runs)));
+    std::vector<double> pass(nodes);
     for (int r = -1; r < runs; ++r) {  // r = -1: warm-up (caches, page faults, pool start-up)
-        const float* in = a.data();
-        float* out = b.data();
-        for (std::size_t i = 0; i < nodes; ++i) {
-            const auto t0 = std::chrono::steady_clock::now();
-            std::visit(
-                [&](const auto& layer) {
-                    detail::forward_planned(layer, plan.nodes[i], in, rows[i].in, out, s.data(), graph.padding(), par);
-                },
-                graph.nodes()[i].layer);
-            const auto t1 = std::chrono::steady_clock::now();
-            if (r >= 0) ms[i][static_cast<std::size_t>(r)] = std::chrono::duration<double, std::milli>(t1 - t0).count();
-            in = out;
-            out = out == b.data() ? a.data() : b.data();
-        }
+        session.run_timed(input, pass);
+        if (r >= 0)
+            for (std::size_t i = 0; i < nodes; ++i) ms[i][static_cast<std::size_t>(r)] = pass[i];
     }
     for (std::size_t i = 0; i < nodes; ++i) {
         std::vector<double>& t = ms[i];

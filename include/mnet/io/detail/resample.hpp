@@ -1,5 +1,6 @@
-// The definitions behind io/preprocess.hpp: crop, the two float64 resamplers
-// (per-axis tap tables, then a separable pass) and preprocess. Included by
+// The definitions behind io/preprocess.hpp and io/segmentation.hpp: crop, the
+// float64 resamplers (per-axis tap tables, then a separable pass), preprocess and
+// prepare_segmentation. Included by
 // io/preprocess.hpp (header-only) or only by <mnet/loaders.hpp>
 // (MNET_SEPARATE_LOADERS; see io/linkage.hpp).
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "mnet/core/error.hpp"
 #include "mnet/io/preprocess.hpp"
+#include "mnet/io/segmentation.hpp"
 
 namespace mnet {
 
@@ -59,6 +61,26 @@ inline Taps bilinear_taps(int offset, int size, int out) {
         const auto at = static_cast<std::size_t>(d) * 2;
         t.index[at] = offset + i0;
         t.index[at + 1] = offset + i1;
+        t.weight[at] = 1 - f;
+        t.weight[at + 1] = f;
+    }
+    return t;
+}
+
+/// deeplab (TF's resize with align_corners = true): src = d·(size − 1)/(out − 1), 0 when
+/// out = 1; two taps (i0, 1 − f) and (i1, f). size = out gives src = d exactly, so an
+/// image already at its target size comes through unchanged.
+inline Taps align_corners_taps(int size, int out) {
+    Taps t{2, std::vector<int>(static_cast<std::size_t>(out), 2), std::vector<int>(static_cast<std::size_t>(out) * 2),
+           std::vector<double>(static_cast<std::size_t>(out) * 2)};
+    for (int d = 0; d < out; ++d) {
+        const double src = out > 1 ? static_cast<double>(d) * (size - 1) / (out - 1) : 0.0;
+        const int i0 = std::min(static_cast<int>(std::floor(src)), size - 1);
+        const int i1 = std::min(i0 + 1, size - 1);
+        const double f = src - i0;
+        const auto at = static_cast<std::size_t>(d) * 2;
+        t.index[at] = i0;
+        t.index[at + 1] = i1;
         t.weight[at] = 1 - f;
         t.weight[at + 1] = f;
     }
@@ -173,10 +195,45 @@ MNET_LOADERS_INLINE std::vector<double> resize_antialias(const Image& image, int
                                 io::detail::antialias_taps(image.width, out_width, keep.left, keep.width));
 }
 
+MNET_LOADERS_INLINE SegmentationInput prepare_segmentation(const Image& image, InputSpec spec) {
+    io::detail::require_image(image, "prepare_segmentation");
+    if (spec.resolution < 1 || spec.resolution > 8192)
+        detail::fail(ErrorKind::argument,
+                     {"prepare_segmentation: resolution must be in [1, 8192], got ", spec.resolution});
+    if (spec.preset != Preprocess::deeplab)
+        detail::fail(ErrorKind::argument, {"prepare_segmentation: the input spec's preset is ", to_string(spec.preset),
+                                           ", not deeplab (a classification model?)"});
+    const Letterbox box = deeplab_letterbox(image.height, image.width, spec.resolution);
+    const auto r = static_cast<std::size_t>(spec.resolution);
+    const auto valid_w = static_cast<std::size_t>(box.valid_width);
+    SegmentationInput out{std::vector<float>(r * r * 3, 0.0f), box};  // 0.0f: the padding, p = 128
+    auto put_row = [&](std::size_t y, auto pixel) {
+        float* dst = out.input.data() + y * r * 3;
+        for (std::size_t v = 0; v < valid_w * 3; ++v) dst[v] = static_cast<float>((pixel(v) - 128.0) / 128.0);
+    };
+    if (box.valid_height == image.height && box.valid_width == image.width) {
+        // no resampling at all: the reference feeds the PNG's own pixels
+        for (std::size_t y = 0; y < static_cast<std::size_t>(image.height); ++y) {
+            const std::uint8_t* line = image.rgb.data() + y * valid_w * 3;
+            put_row(y, [line](std::size_t v) { return static_cast<double>(line[v]); });
+        }
+        return out;
+    }
+    const std::vector<double> pixels =
+        io::detail::resample(image, io::detail::align_corners_taps(image.height, box.valid_height),
+                             io::detail::align_corners_taps(image.width, box.valid_width));
+    for (std::size_t y = 0; y < static_cast<std::size_t>(box.valid_height); ++y) {
+        const double* line = pixels.data() + y * valid_w * 3;
+        put_row(y, [line](std::size_t v) { return line[v]; });
+    }
+    return out;
+}
+
 MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec spec) {
     io::detail::require_image(image, "preprocess");
     if (spec.resolution < 1 || spec.resolution > 8192)
         detail::fail(ErrorKind::argument, {"preprocess: resolution must be in [1, 8192], got ", spec.resolution});
+    if (spec.preset == Preprocess::deeplab) return prepare_segmentation(image, spec).input;
     const int r = spec.resolution;
     std::vector<double> pixels;
     if (spec.preset == Preprocess::tf_inception) {

@@ -14,14 +14,17 @@ namespace mnet::io::tflite_codes {
 // The builtin operators mnet's importer understands.
 inline constexpr int add = 0;
 inline constexpr int average_pool_2d = 1;
+inline constexpr int concatenation = 2;
 inline constexpr int conv_2d = 3;
 inline constexpr int depthwise_conv_2d = 4;
 inline constexpr int dequantize = 6;
 inline constexpr int fully_connected = 9;
 inline constexpr int reshape = 22;
+inline constexpr int resize_bilinear = 23;
 inline constexpr int softmax = 25;
 inline constexpr int mean = 40;
 inline constexpr int squeeze = 43;
+inline constexpr int arg_max = 56;
 inline constexpr int quantize = 114;
 inline constexpr int custom = 32;
 
@@ -56,6 +59,7 @@ inline constexpr int float16 = 1;
 inline constexpr int int32 = 2;
 inline constexpr int uint8 = 3;
 inline constexpr int int64 = 4;
+inline constexpr int int16 = 7;
 inline constexpr int int8 = 9;
 
 /// "FLOAT32", "INT8", ... or "type #N".

@@ -53,6 +53,15 @@ struct SqueezeOptionsBuilder;
 struct DequantizeOptions;
 struct DequantizeOptionsBuilder;
 
+struct ConcatenationOptions;
+struct ConcatenationOptionsBuilder;
+
+struct ResizeBilinearOptions;
+struct ResizeBilinearOptionsBuilder;
+
+struct ArgMaxOptions;
+struct ArgMaxOptionsBuilder;
+
 struct QuantizeOptions;
 struct QuantizeOptionsBuilder;
 
@@ -150,17 +159,20 @@ enum class BuiltinOptions : uint8_t {
   Pool2DOptions = 5,
   FullyConnectedOptions = 8,
   SoftmaxOptions = 9,
+  ConcatenationOptions = 10,
   AddOptions = 11,
+  ResizeBilinearOptions = 15,
   ReshapeOptions = 17,
   ReducerOptions = 27,
   SqueezeOptions = 30,
   DequantizeOptions = 38,
+  ArgMaxOptions = 40,
   QuantizeOptions = 89,
   MIN = NONE,
   MAX = QuantizeOptions
 };
 
-inline const BuiltinOptions (&EnumValuesBuiltinOptions())[12] {
+inline const BuiltinOptions (&EnumValuesBuiltinOptions())[15] {
   static const BuiltinOptions values[] = {
     BuiltinOptions::NONE,
     BuiltinOptions::Conv2DOptions,
@@ -168,11 +180,14 @@ inline const BuiltinOptions (&EnumValuesBuiltinOptions())[12] {
     BuiltinOptions::Pool2DOptions,
     BuiltinOptions::FullyConnectedOptions,
     BuiltinOptions::SoftmaxOptions,
+    BuiltinOptions::ConcatenationOptions,
     BuiltinOptions::AddOptions,
+    BuiltinOptions::ResizeBilinearOptions,
     BuiltinOptions::ReshapeOptions,
     BuiltinOptions::ReducerOptions,
     BuiltinOptions::SqueezeOptions,
     BuiltinOptions::DequantizeOptions,
+    BuiltinOptions::ArgMaxOptions,
     BuiltinOptions::QuantizeOptions
   };
   return values;
@@ -186,11 +201,14 @@ inline const char *EnumNameBuiltinOptions(BuiltinOptions e) {
     case BuiltinOptions::Pool2DOptions: return "Pool2DOptions";
     case BuiltinOptions::FullyConnectedOptions: return "FullyConnectedOptions";
     case BuiltinOptions::SoftmaxOptions: return "SoftmaxOptions";
+    case BuiltinOptions::ConcatenationOptions: return "ConcatenationOptions";
     case BuiltinOptions::AddOptions: return "AddOptions";
+    case BuiltinOptions::ResizeBilinearOptions: return "ResizeBilinearOptions";
     case BuiltinOptions::ReshapeOptions: return "ReshapeOptions";
     case BuiltinOptions::ReducerOptions: return "ReducerOptions";
     case BuiltinOptions::SqueezeOptions: return "SqueezeOptions";
     case BuiltinOptions::DequantizeOptions: return "DequantizeOptions";
+    case BuiltinOptions::ArgMaxOptions: return "ArgMaxOptions";
     case BuiltinOptions::QuantizeOptions: return "QuantizeOptions";
     default: return "";
   }
@@ -220,8 +238,16 @@ template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::SoftmaxOptions> 
   static const BuiltinOptions enum_value = BuiltinOptions::SoftmaxOptions;
 };
 
+template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::ConcatenationOptions> {
+  static const BuiltinOptions enum_value = BuiltinOptions::ConcatenationOptions;
+};
+
 template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::AddOptions> {
   static const BuiltinOptions enum_value = BuiltinOptions::AddOptions;
+};
+
+template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::ResizeBilinearOptions> {
+  static const BuiltinOptions enum_value = BuiltinOptions::ResizeBilinearOptions;
 };
 
 template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::ReshapeOptions> {
@@ -238,6 +264,10 @@ template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::SqueezeOptions> 
 
 template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::DequantizeOptions> {
   static const BuiltinOptions enum_value = BuiltinOptions::DequantizeOptions;
+};
+
+template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::ArgMaxOptions> {
+  static const BuiltinOptions enum_value = BuiltinOptions::ArgMaxOptions;
 };
 
 template<> struct BuiltinOptionsTraits<mnet::io::tflite_schema::QuantizeOptions> {
@@ -1014,6 +1044,149 @@ inline flatbuffers::Offset<DequantizeOptions> CreateDequantizeOptions(
   return builder_.Finish();
 }
 
+struct ConcatenationOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ConcatenationOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_AXIS = 4,
+    VT_FUSED_ACTIVATION_FUNCTION = 6
+  };
+  int32_t axis() const {
+    return GetField<int32_t>(VT_AXIS, 0);
+  }
+  mnet::io::tflite_schema::ActivationFunctionType fused_activation_function() const {
+    return static_cast<mnet::io::tflite_schema::ActivationFunctionType>(GetField<int8_t>(VT_FUSED_ACTIVATION_FUNCTION, 0));
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<int32_t>(verifier, VT_AXIS, 4) &&
+           VerifyField<int8_t>(verifier, VT_FUSED_ACTIVATION_FUNCTION, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct ConcatenationOptionsBuilder {
+  typedef ConcatenationOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_axis(int32_t axis) {
+    fbb_.AddElement<int32_t>(ConcatenationOptions::VT_AXIS, axis, 0);
+  }
+  void add_fused_activation_function(mnet::io::tflite_schema::ActivationFunctionType fused_activation_function) {
+    fbb_.AddElement<int8_t>(ConcatenationOptions::VT_FUSED_ACTIVATION_FUNCTION, static_cast<int8_t>(fused_activation_function), 0);
+  }
+  explicit ConcatenationOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ConcatenationOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ConcatenationOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ConcatenationOptions> CreateConcatenationOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    int32_t axis = 0,
+    mnet::io::tflite_schema::ActivationFunctionType fused_activation_function = mnet::io::tflite_schema::ActivationFunctionType::NONE) {
+  ConcatenationOptionsBuilder builder_(_fbb);
+  builder_.add_axis(axis);
+  builder_.add_fused_activation_function(fused_activation_function);
+  return builder_.Finish();
+}
+
+struct ResizeBilinearOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ResizeBilinearOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_ALIGN_CORNERS = 8,
+    VT_HALF_PIXEL_CENTERS = 10
+  };
+  bool align_corners() const {
+    return GetField<uint8_t>(VT_ALIGN_CORNERS, 0) != 0;
+  }
+  bool half_pixel_centers() const {
+    return GetField<uint8_t>(VT_HALF_PIXEL_CENTERS, 0) != 0;
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_ALIGN_CORNERS, 1) &&
+           VerifyField<uint8_t>(verifier, VT_HALF_PIXEL_CENTERS, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct ResizeBilinearOptionsBuilder {
+  typedef ResizeBilinearOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_align_corners(bool align_corners) {
+    fbb_.AddElement<uint8_t>(ResizeBilinearOptions::VT_ALIGN_CORNERS, static_cast<uint8_t>(align_corners), 0);
+  }
+  void add_half_pixel_centers(bool half_pixel_centers) {
+    fbb_.AddElement<uint8_t>(ResizeBilinearOptions::VT_HALF_PIXEL_CENTERS, static_cast<uint8_t>(half_pixel_centers), 0);
+  }
+  explicit ResizeBilinearOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ResizeBilinearOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ResizeBilinearOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ResizeBilinearOptions> CreateResizeBilinearOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    bool align_corners = false,
+    bool half_pixel_centers = false) {
+  ResizeBilinearOptionsBuilder builder_(_fbb);
+  builder_.add_half_pixel_centers(half_pixel_centers);
+  builder_.add_align_corners(align_corners);
+  return builder_.Finish();
+}
+
+struct ArgMaxOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ArgMaxOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_OUTPUT_TYPE = 4
+  };
+  int8_t output_type() const {
+    return GetField<int8_t>(VT_OUTPUT_TYPE, 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<int8_t>(verifier, VT_OUTPUT_TYPE, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct ArgMaxOptionsBuilder {
+  typedef ArgMaxOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_output_type(int8_t output_type) {
+    fbb_.AddElement<int8_t>(ArgMaxOptions::VT_OUTPUT_TYPE, output_type, 0);
+  }
+  explicit ArgMaxOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ArgMaxOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ArgMaxOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ArgMaxOptions> CreateArgMaxOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    int8_t output_type = 0) {
+  ArgMaxOptionsBuilder builder_(_fbb);
+  builder_.add_output_type(output_type);
+  return builder_.Finish();
+}
+
 struct QuantizeOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef QuantizeOptionsBuilder Builder;
   bool Verify(flatbuffers::Verifier &verifier) const {
@@ -1170,8 +1343,14 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const mnet::io::tflite_schema::SoftmaxOptions *builtin_options_as_SoftmaxOptions() const {
     return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::SoftmaxOptions ? static_cast<const mnet::io::tflite_schema::SoftmaxOptions *>(builtin_options()) : nullptr;
   }
+  const mnet::io::tflite_schema::ConcatenationOptions *builtin_options_as_ConcatenationOptions() const {
+    return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::ConcatenationOptions ? static_cast<const mnet::io::tflite_schema::ConcatenationOptions *>(builtin_options()) : nullptr;
+  }
   const mnet::io::tflite_schema::AddOptions *builtin_options_as_AddOptions() const {
     return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::AddOptions ? static_cast<const mnet::io::tflite_schema::AddOptions *>(builtin_options()) : nullptr;
+  }
+  const mnet::io::tflite_schema::ResizeBilinearOptions *builtin_options_as_ResizeBilinearOptions() const {
+    return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::ResizeBilinearOptions ? static_cast<const mnet::io::tflite_schema::ResizeBilinearOptions *>(builtin_options()) : nullptr;
   }
   const mnet::io::tflite_schema::ReshapeOptions *builtin_options_as_ReshapeOptions() const {
     return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::ReshapeOptions ? static_cast<const mnet::io::tflite_schema::ReshapeOptions *>(builtin_options()) : nullptr;
@@ -1184,6 +1363,9 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   }
   const mnet::io::tflite_schema::DequantizeOptions *builtin_options_as_DequantizeOptions() const {
     return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::DequantizeOptions ? static_cast<const mnet::io::tflite_schema::DequantizeOptions *>(builtin_options()) : nullptr;
+  }
+  const mnet::io::tflite_schema::ArgMaxOptions *builtin_options_as_ArgMaxOptions() const {
+    return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::ArgMaxOptions ? static_cast<const mnet::io::tflite_schema::ArgMaxOptions *>(builtin_options()) : nullptr;
   }
   const mnet::io::tflite_schema::QuantizeOptions *builtin_options_as_QuantizeOptions() const {
     return builtin_options_type() == mnet::io::tflite_schema::BuiltinOptions::QuantizeOptions ? static_cast<const mnet::io::tflite_schema::QuantizeOptions *>(builtin_options()) : nullptr;
@@ -1222,8 +1404,16 @@ template<> inline const mnet::io::tflite_schema::SoftmaxOptions *Operator::built
   return builtin_options_as_SoftmaxOptions();
 }
 
+template<> inline const mnet::io::tflite_schema::ConcatenationOptions *Operator::builtin_options_as<mnet::io::tflite_schema::ConcatenationOptions>() const {
+  return builtin_options_as_ConcatenationOptions();
+}
+
 template<> inline const mnet::io::tflite_schema::AddOptions *Operator::builtin_options_as<mnet::io::tflite_schema::AddOptions>() const {
   return builtin_options_as_AddOptions();
+}
+
+template<> inline const mnet::io::tflite_schema::ResizeBilinearOptions *Operator::builtin_options_as<mnet::io::tflite_schema::ResizeBilinearOptions>() const {
+  return builtin_options_as_ResizeBilinearOptions();
 }
 
 template<> inline const mnet::io::tflite_schema::ReshapeOptions *Operator::builtin_options_as<mnet::io::tflite_schema::ReshapeOptions>() const {
@@ -1240,6 +1430,10 @@ template<> inline const mnet::io::tflite_schema::SqueezeOptions *Operator::built
 
 template<> inline const mnet::io::tflite_schema::DequantizeOptions *Operator::builtin_options_as<mnet::io::tflite_schema::DequantizeOptions>() const {
   return builtin_options_as_DequantizeOptions();
+}
+
+template<> inline const mnet::io::tflite_schema::ArgMaxOptions *Operator::builtin_options_as<mnet::io::tflite_schema::ArgMaxOptions>() const {
+  return builtin_options_as_ArgMaxOptions();
 }
 
 template<> inline const mnet::io::tflite_schema::QuantizeOptions *Operator::builtin_options_as<mnet::io::tflite_schema::QuantizeOptions>() const {
@@ -1627,8 +1821,16 @@ inline bool VerifyBuiltinOptions(flatbuffers::Verifier &verifier, const void *ob
       auto ptr = reinterpret_cast<const mnet::io::tflite_schema::SoftmaxOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
+    case BuiltinOptions::ConcatenationOptions: {
+      auto ptr = reinterpret_cast<const mnet::io::tflite_schema::ConcatenationOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
     case BuiltinOptions::AddOptions: {
       auto ptr = reinterpret_cast<const mnet::io::tflite_schema::AddOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case BuiltinOptions::ResizeBilinearOptions: {
+      auto ptr = reinterpret_cast<const mnet::io::tflite_schema::ResizeBilinearOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     case BuiltinOptions::ReshapeOptions: {
@@ -1645,6 +1847,10 @@ inline bool VerifyBuiltinOptions(flatbuffers::Verifier &verifier, const void *ob
     }
     case BuiltinOptions::DequantizeOptions: {
       auto ptr = reinterpret_cast<const mnet::io::tflite_schema::DequantizeOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case BuiltinOptions::ArgMaxOptions: {
+      auto ptr = reinterpret_cast<const mnet::io::tflite_schema::ArgMaxOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     case BuiltinOptions::QuantizeOptions: {

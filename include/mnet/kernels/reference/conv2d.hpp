@@ -1,5 +1,5 @@
 // Reference dense convolution, NHWC in/out, weights OHWI ([out][kh][kw][in]).
-// Any kernel size and stride; zero padding as given by the geometry. This is the
+// Any kernel size, stride and dilation; zero padding as given by the geometry. This is the
 // specification the optimised stem kernel is tested against.
 #pragma once
 
@@ -20,10 +20,10 @@ inline void conv2d(const ConvGeometry& g, const float* in, const float* weight_o
                 float acc = bias[oc];
                 const float* w = weight_ohwi + static_cast<long>(oc) * g.kernel * g.kernel * g.in_c;
                 for (int ky = 0; ky < g.kernel; ++ky) {
-                    const int iy = oy * g.stride + ky - g.pad_top;
+                    const int iy = oy * g.stride + ky * g.dilation - g.pad_top;
                     if (iy < 0 || iy >= g.in_h) continue;
                     for (int kx = 0; kx < g.kernel; ++kx) {
-                        const int ix = ox * g.stride + kx - g.pad_left;
+                        const int ix = ox * g.stride + kx * g.dilation - g.pad_left;
                         if (ix < 0 || ix >= g.in_w) continue;
                         const float* src = in + (static_cast<long>(iy) * g.in_w + ix) * g.in_c;
                         const float* wk = w + static_cast<long>(ky * g.kernel + kx) * g.in_c;

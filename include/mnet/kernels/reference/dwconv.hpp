@@ -1,5 +1,5 @@
 // Reference depthwise convolution, NHWC in/out (in_c == out_c), weights HWC
-// ([kh][kw][c]). Any kernel size and stride. Twin of the SIMD dwconv3x3 kernels.
+// ([kh][kw][c]). Any kernel size, stride and dilation. Twin of the SIMD dwconv3x3 kernels.
 #pragma once
 
 #include <algorithm>
@@ -19,10 +19,10 @@ inline void dwconv(const ConvGeometry& g, const float* in, const float* weight_h
             for (int c = 0; c < c_count; ++c) {
                 float acc = bias[c];
                 for (int ky = 0; ky < g.kernel; ++ky) {
-                    const int iy = oy * g.stride + ky - g.pad_top;
+                    const int iy = oy * g.stride + ky * g.dilation - g.pad_top;
                     if (iy < 0 || iy >= g.in_h) continue;
                     for (int kx = 0; kx < g.kernel; ++kx) {
-                        const int ix = ox * g.stride + kx - g.pad_left;
+                        const int ix = ox * g.stride + kx * g.dilation - g.pad_left;
                         if (ix < 0 || ix >= g.in_w) continue;
                         acc += in[(static_cast<long>(rows.in_row(iy)) * g.in_w + ix) * c_count + c] *
                                weight_hwc[(ky * g.kernel + kx) * c_count + c];

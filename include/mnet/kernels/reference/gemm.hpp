@@ -12,8 +12,9 @@ namespace mnet::kernels::reference {
 
 inline void gemm(std::size_t m_count, std::size_t k_count, std::size_t n_count, const float* a,
                  const float* b_kn, const float* bias, float* c, const Epilogue& ep) noexcept {
+    const std::size_t ldc = ep.out_stride ? ep.out_stride : n_count;
     for (std::size_t m = 0; m < m_count; ++m) {
-        float* row = c + m * n_count;
+        float* row = c + m * ldc;
         for (std::size_t n = 0; n < n_count; ++n) row[n] = bias[n];
         const float* a_row = a + m * k_count;
         for (std::size_t k = 0; k < k_count; ++k) {

@@ -16,6 +16,7 @@
 #include "mnet/kernels/reference/dwconv.hpp"
 #include "mnet/kernels/reference/gemm.hpp"
 #include "mnet/kernels/reference/pooling.hpp"
+#include "mnet/kernels/reference/resize_bilinear.hpp"
 #include "mnet/kernels/simd/config.hpp"
 #if MNET_SIMD_ENABLED
 #include "mnet/kernels/simd/conv3x3s2_c3.hpp"
@@ -91,7 +92,8 @@ inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* 
     if (p_begin >= p_end) return;
     Epilogue rows = ep;
     if (rows.residual) rows.residual += m_begin * n;
-    reference::gemm(m_end - m_begin, k, n, a + m_begin * k, packed, packed + k * n, c + m_begin * n, rows);
+    reference::gemm(m_end - m_begin, k, n, a + m_begin * k, packed, packed + k * n,
+                    c + m_begin * (ep.out_stride ? ep.out_stride : n), rows);
 #endif
 }
 
@@ -245,6 +247,30 @@ inline void fully_connected(std::size_t k, std::size_t n, const float* in, const
 
 inline void fully_connected(std::size_t k, std::size_t n, const float* in, const float* packed, float* out) noexcept {
     fully_connected(k, n, in, packed, out, 0, fc_panels(n));
+}
+
+// ---- Bilinear resize and arg-max (segmentation heads). -------------------------------
+// The reference kernels are the production ones here: their channel loops vectorise as
+// they are and the arg-max is branch-free; the float tensor they would save is not.
+
+/// Output rows [y_begin, y_end) of a bilinear resize (TFLite's flags in g); output
+/// pixels `out_pixel_stride` floats apart (0: g.channels), for a channel slice.
+inline void resize_bilinear(const ResizeGeometry& g, const float* in, float* out, int y_begin, int y_end,
+                            std::size_t out_pixel_stride = 0) noexcept {
+    reference::resize_bilinear(g, in, out, y_begin, y_end, out_pixel_stride);
+}
+
+/// out[p] = index of the first largest channel of pixel p (TFLite's ARG_MAX), p < pixels.
+template <class Index>
+inline void argmax_channels(std::size_t pixels, std::size_t channels, const float* in, Index* out) noexcept {
+    reference::argmax_channels(pixels, channels, in, out);
+}
+
+/// Rows [y_begin, y_end) of argmax_channels(resize_bilinear(in)) without the resized tensor.
+template <class Index>
+inline void resize_bilinear_argmax(const ResizeGeometry& g, const float* in, Index* mask, int y_begin,
+                                   int y_end) noexcept {
+    reference::resize_bilinear_argmax(g, in, mask, y_begin, y_end);
 }
 
 }  // namespace mnet::kernels

@@ -99,7 +99,8 @@ inline void gemm_tile(std::size_t mr, std::size_t k, const float* a, std::size_t
 /// resident in turn and A is re-read per block (PERF-NOTES §2, "K and loop order").
 inline constexpr std::size_t gemm_panel_block_bytes = std::size_t{256} * 1024;
 
-/// Rows [m_begin, m_end) × panels [panel_begin, panel_end) of C (lda = k, ldc = n).
+/// Rows [m_begin, m_end) × panels [panel_begin, panel_end) of C (lda = k, ldc = n, or
+/// ep.out_stride when set).
 /// Disjoint ranges touch disjoint outputs, so threads may split either.
 template <class Arch, int MR, int NRV>
 void gemm(std::size_t /*m*/, std::size_t k, std::size_t n, const float* a, const float* packed, float* c,
@@ -109,6 +110,7 @@ void gemm(std::size_t /*m*/, std::size_t k, std::size_t n, const float* a, const
     constexpr std::size_t NR = NRV * V::size;
     const auto lo = V::broadcast(ep.min), hi = V::broadcast(ep.max);
     const std::size_t panel_floats = (k + 1) * NR;
+    const std::size_t ldc = ep.out_stride ? ep.out_stride : n;
     const std::size_t block = std::max<std::size_t>(1, gemm_panel_block_bytes / (panel_floats * sizeof(float)));
     for (std::size_t pb = panel_begin; pb < panel_end; pb += block) {
         const std::size_t pe = std::min(panel_end, pb + block);
@@ -122,12 +124,12 @@ void gemm(std::size_t /*m*/, std::size_t k, std::size_t n, const float* a, const
                 // panels) skips the FMAs on its zero padding.
                 if constexpr (NRV > 1)
                     if (cols <= (NRV - 1) * V::size) {
-                        detail::gemm_tile<Arch, MR, NRV - 1, NR>(mr, k, a + m0 * k, k, panel, c + m0 * n + n0, n,
-                                                                 residual, cols, lo, hi);
+                        detail::gemm_tile<Arch, MR, NRV - 1, NR>(mr, k, a + m0 * k, k, panel, c + m0 * ldc + n0,
+                                                                 ldc, residual, cols, lo, hi);
                         continue;
                     }
-                detail::gemm_tile<Arch, MR, NRV, NR>(mr, k, a + m0 * k, k, panel, c + m0 * n + n0, n, residual, cols,
-                                                     lo, hi);
+                detail::gemm_tile<Arch, MR, NRV, NR>(mr, k, a + m0 * k, k, panel, c + m0 * ldc + n0, ldc, residual,
+                                                     cols, lo, hi);
             }
         }
     }

@@ -1,4 +1,6 @@
-// ThreadPool: a persistent set of workers owned by a Session. `parallel_for`
+// ThreadPool and Parallel: a persistent set of workers owned by a Session, and the
+// handle layers split their work with (in core/, so layers need not include the runtime).
+// ThreadPool: `parallel_for`
 // splits [0, n) into one contiguous chunk per thread (the caller runs chunk 0),
 // so a split never changes what each output element computes: results are
 // bit-identical for any thread count. Workers spin briefly, then sleep on a

@@ -1,0 +1,221 @@
+// Preparing CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED for the reference
+// interpreter: the checks TFLite's Prepare makes (types, shapes, a constant int32
+// bias, int8 weights with zero point 0), the multipliers as TFLite derives them
+// (uint8 and per-tensor: scale product in float; int8 conv: per channel in double),
+// and the weights packed once as int16 with their zero point already subtracted.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mnet/quant/detail/op_context.hpp"
+#include "mnet/quant/kernels/conv.hpp"
+
+namespace mnet::quant::detail {
+
+/// What a prepared convolution keeps: its parameters and packed weights.
+struct ConvState {
+    ref::ConvParams params;                       ///< geometry, offsets, clamp (multipliers point into `multipliers`)
+    std::vector<QuantizedMultiplier> multipliers; ///< one per output channel, or one
+    std::vector<std::int16_t> weights;            ///< w − z_w, the file's layout
+    const std::int32_t* bias = nullptr;           ///< the bias tensor's values, or null
+};
+
+/// Checks the bias operand (constant int32 of `channels` values) and returns its data.
+inline const std::int32_t* checked_bias(const OpContext& ctx, const Tensor* bias, int channels) {
+    if (!bias) return nullptr;
+    ctx.expect_type(*bias, {io::tflite_codes::int32}, "bias");
+    ctx.expect_constant(*bias, "bias");
+    if (bias->numel() != static_cast<std::size_t>(channels))
+        ctx.fail(ErrorKind::shape, {"bias ", OpContext::name(*bias), " has ", bias->numel(), " values, expected ", channels});
+    return bias->data<std::int32_t>();
+}
+
+/// The multipliers of a weighted op: per channel in double for int8 convolutions
+/// (`per_channel_double`), else the float scale product (GetQuantizedConvolutionMultipler);
+/// per-channel int8 weights always use the double form.
+inline std::vector<QuantizedMultiplier> conv_multipliers(const OpContext& ctx, const Tensor& x, const Tensor& w,
+                                                         const Tensor& y, int channels, int axis,
+                                                         bool per_channel_double) {
+    const io::TfliteTensor& rec = ctx.record(w);
+    const std::size_t n = rec.quantization.scale.size();
+    if (n != 1 && !(n == static_cast<std::size_t>(channels) && rec.quantization.axis == axis))
+        ctx.fail(ErrorKind::format, {"weights ", OpContext::name(w), ": ", n, " scales on dimension ",
+                                     rec.quantization.axis, ", expected 1 or ", channels, " on dimension ", axis});
+    std::vector<QuantizedMultiplier> out;
+    const bool double_form = per_channel_double || n > 1;
+    const std::size_t count = double_form ? static_cast<std::size_t>(channels) : 1;
+    for (std::size_t c = 0; c < count; ++c) {
+        const float ws = rec.quantization.scale[n == 1 ? 0 : c];
+        const double real = double_form ? per_channel_real_multiplier(x.scale, ws, y.scale)
+                                        : convolution_real_multiplier(x.scale, ws, y.scale);
+        out.push_back(ctx.multiplier(real, y, "output"));
+    }
+    return out;
+}
+
+/// Weights as int16 with the zero point subtracted. uint8 weights are per-tensor;
+/// int8 weights must have zero point 0 (TFLite's int8 kernels ignore it).
+inline std::vector<std::int16_t> packed_weights(const OpContext& ctx, const Tensor& w) {
+    std::vector<std::int16_t> out(w.numel());
+    if (w.type == io::tflite_codes::uint8) {
+        if (ctx.record(w).quantization.scale.size() != 1)
+            ctx.fail(ErrorKind::unsupported, {"uint8 weights ", OpContext::name(w), " must be quantized per tensor"});
+        const std::uint8_t* src = w.data<std::uint8_t>();
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int16_t>(src[i] - w.zero_point);
+    } else {
+        for (const std::int64_t z : ctx.record(w).quantization.zero_point)
+            if (z != 0)
+                ctx.fail(ErrorKind::unsupported, {"int8 weights ", OpContext::name(w), " have zero point ", z, ", expected 0"});
+        const std::int8_t* src = w.data<std::int8_t>();
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = src[i];
+    }
+    return out;
+}
+
+/// Common checks of a weighted op's activation operands: same type (uint8 or int8),
+/// weights of the same signedness, quantized.
+inline void check_weighted_types(const OpContext& ctx, const Tensor& x, const Tensor& w, const Tensor& y) {
+    ctx.expect_type(x, {io::tflite_codes::uint8, io::tflite_codes::int8}, "input");
+    ctx.expect_type(w, {x.type}, "weights");
+    ctx.expect_type(y, {x.type}, "output");
+    ctx.expect_constant(w, "weights");
+    ctx.expect_quantized(x, "input");
+    ctx.expect_quantized(w, "weights");
+    ctx.expect_quantized(y, "output");
+}
+
+/// CONV_2D or DEPTHWISE_CONV_2D.
+inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
+    Tensor& x = *ctx.input(0, "input");
+    Tensor& w = *ctx.input(1, "weights");
+    const Tensor* b = ctx.input(2, "bias", true);
+    Tensor& y = ctx.output();
+    check_weighted_types(ctx, x, w, y);
+    ctx.expect_rank(x, 4, "input");
+    ctx.expect_rank(w, 4, "weights");
+    ctx.expect_rank(y, 4, "output");
+
+    int stride_h = 0, stride_w = 0, dil_h = 1, dil_w = 1, activation = 0, multiplier_option = 0;
+    bool same = true;
+    auto read = [&](const auto* o) {
+        if (!o) ctx.fail(ErrorKind::format, {"options table missing"});
+        stride_h = o->stride_h();
+        stride_w = o->stride_w();
+        dil_h = o->dilation_h_factor();
+        dil_w = o->dilation_w_factor();
+        activation = static_cast<int>(o->fused_activation_function());
+        same = o->padding() == io::tflite_schema::Padding::SAME;
+    };
+    if (depthwise) {
+        const auto* o = ctx.op.raw->builtin_options_as_DepthwiseConv2DOptions();
+        read(o);
+        multiplier_option = o->depth_multiplier();
+    } else {
+        read(ctx.op.raw->builtin_options_as_Conv2DOptions());
+    }
+    if (stride_h < 1 || stride_w < 1 || dil_h < 1 || dil_w < 1 || stride_h > 1024 || stride_w > 1024 || dil_h > 1024 ||
+        dil_w > 1024)
+        ctx.fail(ErrorKind::format, {"stride ", stride_h, "x", stride_w, " / dilation ", dil_h, "x", dil_w,
+                                     " out of range (1 to 1024)"});
+
+    const ref::Nhwc in = nhwc(x);
+    const int channels = depthwise ? w.shape[3] : w.shape[0];
+    const int kh = w.shape[1], kw = w.shape[2];
+    if (kh < 1 || kw < 1 || kh > 65536 || kw > 65536)  // keeps (k − 1)·dilation + 1 inside int
+        ctx.fail(ErrorKind::shape, {"weights ", OpContext::name(w), " kernel ", kh, "x", kw, " out of range (1 to 65536)"});
+    int depth_multiplier = 1;
+    if (depthwise) {
+        if (w.shape[0] != 1 || in.c == 0 || channels % in.c != 0)
+            ctx.fail(ErrorKind::shape, {"weights ", OpContext::name(w), " shape ", OpContext::shape_string(w.shape),
+                                        " does not fit input channels ", in.c});
+        depth_multiplier = channels / in.c;
+        if (multiplier_option != 0 && multiplier_option != depth_multiplier)
+            ctx.fail(ErrorKind::shape, {"depth_multiplier ", multiplier_option, " but weights give ", depth_multiplier});
+    } else if (w.shape[3] != in.c) {
+        ctx.fail(ErrorKind::shape, {"weights ", OpContext::name(w), " shape ", OpContext::shape_string(w.shape),
+                                    " expect ", w.shape[3], " input channels, input has ", in.c});
+    }
+    const int oh = out_size(same, in.h, kh, stride_h, dil_h), ow = out_size(same, in.w, kw, stride_w, dil_w);
+    ctx.expect_shape(y, {in.n, std::max(oh, 0), std::max(ow, 0), channels}, "output");
+
+    auto state = std::make_shared<ConvState>();
+    ref::ConvParams& p = state->params;
+    p.stride_h = stride_h;
+    p.stride_w = stride_w;
+    p.dilation_h = dil_h;
+    p.dilation_w = dil_w;
+    p.pad_top = same ? pad_before(stride_h, dil_h, in.h, kh, oh) : 0;
+    p.pad_left = same ? pad_before(stride_w, dil_w, in.w, kw, ow) : 0;
+    p.depth_multiplier = depth_multiplier;
+    p.input_offset = -x.zero_point;
+    p.filter_offset = 0;  // subtracted at packing
+    p.output_offset = y.zero_point;
+    p.clamp = ctx.clamp(activation, y);
+    const bool int8 = x.type == io::tflite_codes::int8;
+    state->multipliers = conv_multipliers(ctx, x, w, y, channels, depthwise ? 3 : 0, int8);
+    p.multipliers = state->multipliers;
+    state->weights = packed_weights(ctx, w);
+    state->bias = checked_bias(ctx, b, channels);
+
+    const ref::Nhwc filter = depthwise ? ref::Nhwc{1, kh, kw, channels} : ref::Nhwc{channels, kh, kw, in.c};
+    const ref::Nhwc out = nhwc(y);
+    const Tensor* xp = &x;
+    Tensor* yp = &y;
+    if (int8)
+        return [=] {
+            depthwise ? ref::depthwise_conv2d(state->params, in, xp->data<std::int8_t>(), filter, state->weights.data(),
+                                              state->bias, out, yp->data<std::int8_t>())
+                      : ref::conv2d(state->params, in, xp->data<std::int8_t>(), filter, state->weights.data(),
+                                    state->bias, out, yp->data<std::int8_t>());
+        };
+    return [=] {
+        depthwise ? ref::depthwise_conv2d(state->params, in, xp->data<std::uint8_t>(), filter, state->weights.data(),
+                                          state->bias, out, yp->data<std::uint8_t>())
+                  : ref::conv2d(state->params, in, xp->data<std::uint8_t>(), filter, state->weights.data(),
+                                state->bias, out, yp->data<std::uint8_t>());
+    };
+}
+
+/// FULLY_CONNECTED: input flattened to [numel / K, K], weights [N, K], output [batches, N].
+inline Step prepare_fully_connected(const OpContext& ctx) {
+    Tensor& x = *ctx.input(0, "input");
+    Tensor& w = *ctx.input(1, "weights");
+    const Tensor* b = ctx.input(2, "bias", true);
+    Tensor& y = ctx.output();
+    check_weighted_types(ctx, x, w, y);
+    ctx.expect_rank(w, 2, "weights");
+    const auto* o = ctx.op.raw->builtin_options_as_FullyConnectedOptions();
+    if (o && o->weights_format() != 0) ctx.fail(ErrorKind::unsupported, {"shuffled weights format"});
+    const int n = w.shape[0], k = w.shape[1];
+    if (k == 0 || x.numel() % static_cast<std::size_t>(k) != 0)
+        ctx.fail(ErrorKind::shape, {"input ", OpContext::name(x), " of ", x.numel(), " values is not a multiple of K = ", k});
+    const int batches = static_cast<int>(x.numel() / static_cast<std::size_t>(k));
+    if (y.numel() != static_cast<std::size_t>(batches) * static_cast<std::size_t>(n))
+        ctx.fail(ErrorKind::shape, {"output ", OpContext::name(y), " has ", y.numel(), " values, expected ", batches, "x", n});
+
+    auto state = std::make_shared<ConvState>();
+    ref::ConvParams& p = state->params;
+    p.input_offset = -x.zero_point;
+    p.output_offset = y.zero_point;
+    p.clamp = ctx.clamp(o ? static_cast<int>(o->fused_activation_function()) : 0, y);
+    state->multipliers = conv_multipliers(ctx, x, w, y, n, 0, false);
+    p.multipliers = state->multipliers;
+    state->weights = packed_weights(ctx, w);
+    state->bias = checked_bias(ctx, b, n);
+    const Tensor* xp = &x;
+    Tensor* yp = &y;
+    if (x.type == io::tflite_codes::int8)
+        return [=] {
+            ref::fully_connected(state->params, batches, k, n, xp->data<std::int8_t>(), state->weights.data(),
+                                 state->bias, yp->data<std::int8_t>());
+        };
+    return [=] {
+        ref::fully_connected(state->params, batches, k, n, xp->data<std::uint8_t>(), state->weights.data(), state->bias,
+                             yp->data<std::uint8_t>());
+    };
+}
+
+}  // namespace mnet::quant::detail
