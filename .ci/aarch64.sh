@@ -47,8 +47,8 @@ qemu-aarch64 -L /usr/aarch64-linux-gnu build-aarch64/tests/mnet_tests "[backend]
 # SLOW: what the CI subset leaves out. Emulated, one V2 1.0-224 inference costs seconds
 # of CPU (qemu runs every NEON float lane through softfloat; the x86 build needs 6 ms), so
 # a test's cost is about its inference count. Left out: repeats of what the kept tests
-# run. Kept: the kernel tests (every NEON tile against its scalar twin), one thread-pool
-# test and the single-thread Session tests, and reference logits of V2 (v2_1.0_224_quant from stored inputs,
+# run. Kept: the kernel tests (every NEON tile against its scalar twin), the single-thread
+# Session tests, and reference logits of V2 (v2_1.0_224_quant from stored inputs,
 # v2_1.0_224_float from JPEG) and V1 (v1_0.5_160_quant, v1_0.25_128_quant). Times: wall,
 # measured with -j2 on 2 cores shared with other builds (an idle machine takes 2-4x less).
 SLOW=(
@@ -65,10 +65,11 @@ SLOW=(
   # Threads > 1: the pool's waiting thread spins (runtime/thread_pool.hpp: pause() is a no-op
   # off x86, then a sched_yield loop), which under qemu on 2 shared cores takes the core the
   # working thread needs: mnet-classify --threads 2 used 3x the CPU of --threads 1, and each
-  # of these ran > 15 min. Kept: "ThreadPool: work really runs on several threads".
-  "Session: run() performs no heap allocation" # 1 and 2 threads
+  # of these ran > 15 min (mnet-classify V2 --threads 2: > 7 CPU-min for 7 inferences that
+  # take 14.5 s with --threads 1). Fix the pool's wait, then bring these back.
+  "performs no heap allocation"               # Session: run(), 1 and 2 threads
   "Session: logits are bit-identical for any thread count" # V1 and V2 at 2, 3 and 4 threads
-  "ThreadPool: every index runs exactly once" # pools of 1-8 threads
+  "ThreadPool: "                              # pools of 1-8 threads
 )
 EXCLUDE=""
 if [ "$ALL" = 0 ] && [ ${#SLOW[@]} -gt 0 ]; then
