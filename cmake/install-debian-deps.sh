@@ -14,6 +14,7 @@ packages=(
   catch2                          # tests (Catch2 v2)
   libbenchmark-dev                # benchmarks
   clang clang-tidy                # CI: the clang -Werror build, clang-tidy (.ci/warnings.sh)
+  libclang-rt-14-dev python3      # CI: libFuzzer + sanitizer runtimes for clang, the seed script (tests/fuzz/run.sh)
   doxygen                         # CI: API reference, no undocumented symbol (cmake/run-doxygen.sh)
   time                            # CI: /usr/bin/time -v for cmake/measure-compile-time.sh
 )

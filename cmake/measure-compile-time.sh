@@ -35,7 +35,7 @@ done
 BUDGET_S=5 BUDGET_MB=1024
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnet-ctime.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-FLAGS=(-std=c++20 -O2 -I"$ROOT/include" -I/usr/include/stb)
+FLAGS=(-std=c++20 -O2 -I"$ROOT/include")
 
 # Best of $REPEAT compiles of $2 with $1: "wall_s cpu_s peak_mb" (cpu = user + sys).
 measure() {

@@ -51,6 +51,8 @@ TEMPLATE_LIST_TEST_CASE("gemm: the registry's first entry is the tile layers use
     CHECK(first.fn == &simd::gemm<TestType, simd::gemm_tile<TestType>::mr, simd::gemm_tile<TestType>::nrv>);
     if constexpr (simd::is_avx512<TestType>)
         CHECK(std::string(first.name) == "gemm_7x2v");
+    else if constexpr (simd::is_neon64<TestType>)
+        CHECK(std::string(first.name) == "gemm_5x4v");
     else if constexpr (simd::lanes<TestType> > 1)
         CHECK(std::string(first.name) == "gemm_6x2v");
 }

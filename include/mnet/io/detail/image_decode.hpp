@@ -13,7 +13,16 @@
 #include <string_view>
 #include <vector>
 
+// Debian puts stb in /usr/include/stb, which the default search path does not cover:
+// a stb_image.h on the include path (CMake's mnet::stb adds that folder) wins, else
+// <stb/stb_image.h> lets `-I include` alone suffice.
+#if __has_include(<stb_image.h>)
 #include <stb_image.h>
+#elif __has_include(<stb/stb_image.h>)
+#include <stb/stb_image.h>
+#else
+#error "mnet needs stb_image.h (Debian: libstb-dev), found neither <stb_image.h> nor <stb/stb_image.h>"
+#endif
 
 #include "mnet/core/error.hpp"
 #include "mnet/io/file.hpp"

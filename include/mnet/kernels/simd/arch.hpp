@@ -57,6 +57,10 @@ struct vec {
         // xsimd 8.1 has no avx512f fma; its generic a*b+c only fuses under -ffp-contract=fast.
         if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) return _mm512_fmadd_ps(a, b, c);
 #endif
+#if XSIMD_WITH_NEON64
+        // AArch64 always has vfmaq (fmla); said here rather than left to xsimd's __ARM_FEATURE_FMA test.
+        if constexpr (std::is_base_of_v<xsimd::neon64, Arch>) return vfmaq_f32(c, a, b);
+#endif
 #if defined(__FMA__) && (XSIMD_WITH_SSE2 || XSIMD_WITH_AVX)
         // sse2/avx tails in an FMA build: xsimd would multiply and add separately.
         if constexpr (sizeof(typename type::register_type) == 32) return _mm256_fmadd_ps(a, b, c);
@@ -100,7 +104,7 @@ struct vec<scalar> {
 template <class Arch>
 inline constexpr std::size_t lanes = vec<Arch>::size;
 
-/// The next smaller register for tails: zmm → ymm → xmm → scalar. Only archs
+/// The next smaller register for tails: zmm → ymm → xmm → scalar (NEON: q → scalar). Only archs
 /// the compiler flags enable appear, so a tail never needs an instruction the
 /// build did not ask for.
 template <class Arch>
@@ -154,7 +158,7 @@ struct narrower<xsimd::fma3<xsimd::avx2>> : narrower<xsimd::avx> {};
 template <class Arch>
 using narrower_t = typename narrower<Arch>::type;
 
-/// A human-readable arch name ("avx512bw", "fma3+avx2", "sse2", "scalar").
+/// A human-readable arch name ("avx512bw", "fma3+avx2", "sse2", "arm64+neon" (neon64), "scalar").
 template <class Arch>
 constexpr const char* arch_name() noexcept {
     return Arch::name();
@@ -165,6 +169,15 @@ template <class Arch>
 inline constexpr bool is_avx512 =
 #if XSIMD_WITH_AVX512F
     std::is_base_of_v<xsimd::avx512f, Arch>;
+#else
+    false;
+#endif
+
+/// True if Arch is AArch64's NEON (128-bit registers, 4 floats, 32 of them).
+template <class Arch>
+inline constexpr bool is_neon64 =
+#if XSIMD_WITH_NEON64
+    std::is_base_of_v<xsimd::neon64, Arch>;
 #else
     false;
 #endif

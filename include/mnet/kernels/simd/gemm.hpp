@@ -2,7 +2,8 @@
 // A is the activation (pixels × Cin, K contiguous) and is never packed; B is packed
 // once by gemm_pack into panels NR = NRV registers wide: NR biases, then K rows of
 // NR weights, zero padded past N. Tile gemm_<MR>x<NRV>v: MR rows × NRV registers
-// (gemm_7x2v = 7×32 on AVX-512, gemm_6x2v = 6×16 on AVX2). Twin: reference::gemm.
+// (gemm_7x2v = 7×32 on AVX-512, gemm_6x2v = 6×16 on AVX2, gemm_5x4v = 5×16 on NEON).
+// Twin: reference::gemm.
 #pragma once
 
 #include <algorithm>
@@ -87,8 +88,13 @@ inline void gemm_tile(std::size_t mr, std::size_t k, const float* a, std::size_t
         });
     }
     unroll<MR>([&](auto i) {
-        if (static_cast<std::size_t>(i) < mr)
-            store_row<Arch, NV>(acc[i], c + i * ldc, residual ? residual + i * ldc : nullptr, cols, lo, hi);
+        if (static_cast<std::size_t>(i) < mr) {
+            // A copy, so acc's address never escapes: GCC 12 (aarch64) otherwise stores
+            // every accumulator to the stack on each k step.
+            B row[NV];
+            unroll<NV>([&](auto v) { row[v] = acc[i][v]; });
+            store_row<Arch, NV>(row, c + i * ldc, residual ? residual + i * ldc : nullptr, cols, lo, hi);
+        }
     });
 }
 
@@ -155,10 +161,15 @@ constexpr GemmKernel gemm_entry(const char* name) noexcept {
 /// broadcast ≤ 32 zmm / 16 ymm or xmm. 7 rows because every MobileNet pixel count
 /// at 224 is a multiple of 7 (no M tail); 2 registers because every Cout is a
 /// multiple of 16 and most of 32. Fastest of the registry on Zen4 (bench_kernels).
+/// NEON (4 floats, 32 registers): 5×4 registers = 5×16 floats. GCC keeps each row's A
+/// value in its own register (fmla by element), so the budget is MR·NRV + NRV + MR:
+/// 20 + 4 + 5 = 29 (6×4 needs 34 and spills; 7×3, 31, has 21 FMAs per 10 loaded
+/// registers against 5×4's 20 per 9, and 12-wide panels suit fewer Couts). 16 columns,
+/// the AVX2 panel width, because every Cout is a multiple of 8 and most of 16.
 template <class Arch>
 struct gemm_tile {
-    static constexpr int mr = is_avx512<Arch> ? 7 : lanes<Arch> > 1 ? 6 : 4;
-    static constexpr int nrv = lanes<Arch> > 1 ? 2 : 4;
+    static constexpr int mr = is_avx512<Arch> ? 7 : is_neon64<Arch> ? 5 : lanes<Arch> > 1 ? 6 : 4;
+    static constexpr int nrv = is_neon64<Arch> ? 4 : lanes<Arch> > 1 ? 2 : 4;
     static constexpr std::size_t nr = nrv * lanes<Arch>;
 };
 
@@ -169,6 +180,9 @@ inline constexpr auto gemm_kernels = [] {
     if constexpr (is_avx512<Arch>)
         return std::array{gemm_entry<Arch, 7, 2>("gemm_7x2v"), gemm_entry<Arch, 14, 2>("gemm_14x2v"),
                           gemm_entry<Arch, 8, 3>("gemm_8x3v"), gemm_entry<Arch, 6, 4>("gemm_6x4v")};
+    else if constexpr (is_neon64<Arch>)
+        return std::array{gemm_entry<Arch, 5, 4>("gemm_5x4v"), gemm_entry<Arch, 7, 3>("gemm_7x3v"),
+                          gemm_entry<Arch, 6, 2>("gemm_6x2v")};
     else if constexpr (lanes<Arch> > 1)
         return std::array{gemm_entry<Arch, 6, 2>("gemm_6x2v"), gemm_entry<Arch, 4, 3>("gemm_4x3v")};
     else
