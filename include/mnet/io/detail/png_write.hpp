@@ -5,7 +5,15 @@
 #include <cstddef>
 #include <string>
 
+// As for stb_image.h (io/detail/image_decode.hpp): the include path CMake's mnet::stb adds,
+// else <stb/stb_image_write.h> where Debian puts it, so `-I include` alone suffices.
+#if __has_include(<stb_image_write.h>)
 #include <stb_image_write.h>
+#elif __has_include(<stb/stb_image_write.h>)
+#include <stb/stb_image_write.h>
+#else
+#error "mnet needs stb_image_write.h (Debian: libstb-dev), found neither <stb_image_write.h> nor <stb/stb_image_write.h>"
+#endif
 
 #include "mnet/core/error.hpp"
 #include "mnet/io/png.hpp"
