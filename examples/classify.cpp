@@ -17,6 +17,7 @@
 
 #include "classify_args.hpp"
 #include "mnet/mnet.hpp"
+#include "tool_main.hpp"
 #include "mnet/runtime/profile.hpp"
 
 namespace {
@@ -25,14 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-/// One line, whatever the message holds.
-int fail(int status, std::string message) {
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    std::fprintf(stderr, "mnet-classify: %s\n", message.c_str());
-    return status;
 }
 
 /// --labels if given, else imagenet_<classes>.txt in <model dir>/labels or
@@ -135,26 +128,6 @@ int run(const mnet::cli::ClassifyArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        const std::vector<std::string> raw(argc > 1 ? argv + 1 : argv, argc > 1 ? argv + argc : argv);
-        mnet::cli::ClassifyArgs args;
-        try {
-            args = mnet::cli::parse_classify_args(raw);
-        } catch (const mnet::Error& e) {
-            return fail(2, std::string(e.what()) + " (try --help)");
-        }
-        if (args.help) {
-            std::fputs(mnet::cli::classify_usage, stdout);
-            return 0;
-        }
-        return run(args);
-    } catch (const mnet::Error& e) {
-        return fail(1, e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(1, "out of memory");
-    } catch (const std::exception& e) {
-        return fail(1, std::string("unexpected error: ") + e.what());
-    } catch (...) {
-        return fail(1, "unexpected error");
-    }
+    return mnet::cli::tool_main("mnet-classify", argc, argv, mnet::cli::parse_classify_args,
+                                  mnet::cli::classify_usage, run);
 }

@@ -16,6 +16,7 @@
 
 #include "classify_args.hpp"
 #include "mnet/mnet.hpp"
+#include "tool_main.hpp"
 #include "mnet/transfer/embed.hpp"
 
 namespace {
@@ -28,13 +29,6 @@ constexpr const char* usage =
     "  --normalize    L2-normalise each row first\n"
     "  --threads N    worker threads of the session (default 1)\n"
     "Prints 'embedding_size K', 'image I PATH' per image, then the cosine similarity table.\n";
-
-int fail(int status, std::string message) {
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    std::fprintf(stderr, "mnet-embed: %s\n", message.c_str());
-    return status;
-}
 
 struct Args {
     std::vector<std::string> models, images;
@@ -113,24 +107,5 @@ int run(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        const std::vector<std::string> raw(argc > 1 ? argv + 1 : argv, argc > 1 ? argv + argc : argv);
-        Args args;
-        try {
-            args = parse(raw);
-        } catch (const mnet::Error& e) {
-            return fail(2, std::string(e.what()) + " (try --help)");
-        }
-        if (args.help) {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        return run(args);
-    } catch (const mnet::Error& e) {
-        return fail(1, e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(1, "out of memory");
-    } catch (const std::exception& e) {
-        return fail(1, std::string("unexpected error: ") + e.what());
-    }
+    return mnet::cli::tool_main("mnet-embed", argc, argv, parse, usage, run);
 }

@@ -15,6 +15,7 @@
 
 #include "classify_args.hpp"
 #include "mnet/mnet.hpp"
+#include "tool_main.hpp"
 #include "mnet/transfer/embed.hpp"
 #include "mnet/transfer/head_file.hpp"
 #include "mnet/transfer/imprint.hpp"
@@ -32,13 +33,6 @@ constexpr const char* usage =
     "  --keep-base      keep the base model's classes (named by --labels) ahead of the new ones\n"
     "  --threads N      worker threads of the session (default 1)\n"
     "Prints 'class NAME photos N' per class, the timings, and 'head OUT classes N features K'.\n";
-
-int fail(int status, std::string message) {
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    std::fprintf(stderr, "mnet-imprint: %s\n", message.c_str());
-    return status;
-}
 
 struct Args {
     std::vector<std::string> models;
@@ -181,24 +175,5 @@ int run(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        const std::vector<std::string> raw(argc > 1 ? argv + 1 : argv, argc > 1 ? argv + argc : argv);
-        Args args;
-        try {
-            args = parse(raw);
-        } catch (const mnet::Error& e) {
-            return fail(2, std::string(e.what()) + " (try --help)");
-        }
-        if (args.help) {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        return run(args);
-    } catch (const mnet::Error& e) {
-        return fail(1, e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(1, "out of memory");
-    } catch (const std::exception& e) {
-        return fail(1, std::string("unexpected error: ") + e.what());
-    }
+    return mnet::cli::tool_main("mnet-imprint", argc, argv, parse, usage, run);
 }

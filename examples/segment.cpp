@@ -20,20 +20,13 @@
 #include <vector>
 
 #include "mnet/mnet.hpp"
+#include "tool_main.hpp"
 #include "segment_args.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
-/// One line, whatever the message holds.
-int fail(int status, std::string message) {
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    std::fprintf(stderr, "mnet-segment: %s\n", message.c_str());
-    return status;
-}
 
 /// --labels if given, else pascal_voc_<classes>.txt in <model dir>/labels or
 /// <model dir>/../labels (as mnet-classify finds imagenet_<classes>.txt); empty if none.
@@ -136,26 +129,6 @@ int run(const mnet::cli::SegmentArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        const std::vector<std::string> raw(argc > 1 ? argv + 1 : argv, argc > 1 ? argv + argc : argv);
-        mnet::cli::SegmentArgs args;
-        try {
-            args = mnet::cli::parse_segment_args(raw);
-        } catch (const mnet::Error& e) {
-            return fail(2, std::string(e.what()) + " (try --help)");
-        }
-        if (args.help) {
-            std::fputs(mnet::cli::segment_usage, stdout);
-            return 0;
-        }
-        return run(args);
-    } catch (const mnet::Error& e) {
-        return fail(1, e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(1, "out of memory");
-    } catch (const std::exception& e) {
-        return fail(1, std::string("unexpected error: ") + e.what());
-    } catch (...) {
-        return fail(1, "unexpected error");
-    }
+    return mnet::cli::tool_main("mnet-segment", argc, argv, mnet::cli::parse_segment_args,
+                                  mnet::cli::segment_usage, run);
 }
