@@ -1,0 +1,206 @@
+// DEPTHWISE_CONV_2D (depth multiplier 1, any kernel up to 25 taps, stride, dilation, padding) on int32
+// lanes over channels, bit-identical to ref::depthwise_conv2d and with its signature (plus an output row
+// range for threads): acc = Σ_taps inside (w + filter_offset)(x + input_offset), + bias, requantized.
+// Channels go in chunks of 4 registers (64 on AVX-512, 32 on AVX2) whose weights and requantization
+// constants are widened once onto the stack; each output pixel then keeps 4 accumulators in registers.
+// Padding taps are skipped (they are the input zero point, contributing 0), as in the reference.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "mnet/quant/kernels/conv.hpp"
+#include "mnet/quant/kernels/simd/isa.hpp"
+#include "mnet/quant/kernels/simd/requantize.hpp"
+
+namespace mnet::quant::simd {
+
+/// Most taps (kh·kw) the SIMD depthwise kernels take on the stack; larger kernels run the scalar loop.
+inline constexpr int dwconv_max_taps = 25;
+
+namespace detail {
+
+/// The reference loop restricted to output rows [row_begin, row_end): the scalar twin, and the
+/// fallback for depth multipliers other than 1 or kernels larger than dwconv_max_taps.
+template <class T, class W>
+void dwconv_scalar(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f, const W* filter,
+                   const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+    const int m = p.depth_multiplier;
+    for (int b = 0; b < out.n; ++b)
+        for (int oy = row_begin; oy < row_end; ++oy)
+            for (int ox = 0; ox < out.w; ++ox) {
+                const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
+                for (int ic = 0; ic < in.c; ++ic)
+                    for (int j = 0; j < m; ++j) {
+                        const int oc = ic * m + j;
+                        std::uint32_t acc = 0;
+                        for (int ky = 0; ky < f.h; ++ky) {
+                            const int iy = y0 + p.dilation_h * ky;
+                            if (iy < 0 || iy >= in.h) continue;
+                            for (int kx = 0; kx < f.w; ++kx) {
+                                const int ix = x0 + p.dilation_w * kx;
+                                if (ix < 0 || ix >= in.w) continue;
+                                const std::int32_t x = std::int32_t{input[in.at(b, iy, ix, ic)]} + p.input_offset;
+                                const std::int32_t w = std::int32_t{filter[f.at(0, ky, kx, oc)]} + p.filter_offset;
+                                acc += static_cast<std::uint32_t>(w) * static_cast<std::uint32_t>(x);
+                            }
+                        }
+                        output[out.at(b, oy, ox, oc)] = ref::detail::requantize_accumulator<T>(acc, bias, oc, p);
+                    }
+            }
+}
+
+#if MNET_QSIMD_AVX2
+/// One register of L int32 lanes: the AVX2 (L = 8) and AVX-512 (L = 16) operations the kernel needs.
+template <int L>
+struct Lanes;
+
+template <>
+struct Lanes<8> {
+    using reg = __m256i;
+    static reg zero() noexcept { return _mm256_setzero_si256(); }
+    static reg set1(std::int32_t v) noexcept { return _mm256_set1_epi32(v); }
+    static reg load32(const std::int32_t* p) noexcept { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+    /// `count` (≤ 8) activations widened to int32, zero past count.
+    template <class T>
+    static reg load_bytes(const T* p, int count) noexcept {
+        __m128i b;
+        if (count >= 8) {
+            b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+        } else {
+            std::int64_t tmp = 0;
+            std::memcpy(&tmp, p, static_cast<std::size_t>(count));
+            b = _mm_cvtsi64_si128(tmp);
+        }
+        if constexpr (std::is_signed_v<T>) return _mm256_cvtepi8_epi32(b);
+        else return _mm256_cvtepu8_epi32(b);
+    }
+    static reg add(reg a, reg b) noexcept { return _mm256_add_epi32(a, b); }
+    static reg mul(reg a, reg b) noexcept { return _mm256_mullo_epi32(a, b); }
+    template <class T>
+    static void store(T* out, reg acc, const RequantView& rq, std::size_t c, int count) noexcept {
+        store8(out, requantize8(acc, rq, c), count);
+    }
+};
+#endif
+
+#if MNET_QSIMD_AVX512BW
+template <>
+struct Lanes<16> {
+    using reg = __m512i;
+    static reg zero() noexcept { return _mm512_setzero_si512(); }
+    static reg set1(std::int32_t v) noexcept { return _mm512_set1_epi32(v); }
+    static reg load32(const std::int32_t* p) noexcept { return _mm512_load_si512(p); }
+    template <class T>
+    static reg load_bytes(const T* p, int count) noexcept {
+        const auto mask = static_cast<__mmask16>(count >= 16 ? 0xFFFF : (1u << count) - 1);
+        const __m128i b = _mm_maskz_loadu_epi8(mask, p);
+        if constexpr (std::is_signed_v<T>) return _mm512_maskz_cvtepi8_epi32(__mmask16(0xFFFF), b);  // maskz: GCC bug 105593
+        else return _mm512_maskz_cvtepu8_epi32(__mmask16(0xFFFF), b);
+    }
+    static reg add(reg a, reg b) noexcept { return _mm512_add_epi32(a, b); }
+    static reg mul(reg a, reg b) noexcept { return _mm512_mullo_epi32(a, b); }
+    template <class T>
+    static void store(T* out, reg acc, const RequantView& rq, std::size_t c, int count) noexcept {
+        store16(out, requantize16(acc, rq, c), count);
+    }
+};
+#endif
+
+#if MNET_QSIMD_AVX2
+template <int L, class T, class W>
+void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f, const W* filter,
+                  const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+    using V = Lanes<L>;
+    constexpr int NV = 4, CH = NV * L;
+    const int taps = f.h * f.w, C = out.c;
+    alignas(64) std::int32_t wts[dwconv_max_taps][CH];
+    alignas(64) std::int32_t mult[CH], lsh[CH], rsh[CH], rmask[CH], b0[CH];
+    const RequantView rq{mult, lsh, rsh, rmask, p.output_offset, p.clamp.min, p.clamp.max};
+    const typename V::reg io = V::set1(p.input_offset);
+    for (int c0 = 0; c0 < C; c0 += CH) {
+        const int cw = std::min(CH, C - c0);
+        const int nv = (cw + L - 1) / L;
+        for (int j = 0; j < CH; ++j) {
+            const bool live = j < cw;
+            const QuantizedMultiplier m =
+                live ? p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c0 + j)] : QuantizedMultiplier{};
+            mult[j] = m.multiplier;
+            lsh[j] = std::max(m.shift, 0);
+            rsh[j] = std::max(-m.shift, 0);
+            rmask[j] = static_cast<std::int32_t>((std::int64_t{1} << rsh[j]) - 1);
+            b0[j] = live && bias ? bias[c0 + j] : 0;
+            for (int t = 0; t < taps; ++t)
+                wts[t][j] = live ? static_cast<std::int32_t>(static_cast<std::uint32_t>(std::int32_t{filter[f.at(0, t / f.w, t % f.w, c0 + j)]}) +
+                                                             static_cast<std::uint32_t>(p.filter_offset))
+                                 : 0;
+        }
+        for (int b = 0; b < out.n; ++b)
+            for (int oy = row_begin; oy < row_end; ++oy)
+                for (int ox = 0; ox < out.w; ++ox) {
+                    const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
+                    typename V::reg acc[NV];
+                    unroll<NV>([&](auto v) { acc[v] = V::load32(b0 + v * L); });
+                    for (int ky = 0; ky < f.h; ++ky) {
+                        const int iy = y0 + p.dilation_h * ky;
+                        if (iy < 0 || iy >= in.h) continue;
+                        for (int kx = 0; kx < f.w; ++kx) {
+                            const int ix = x0 + p.dilation_w * kx;
+                            if (ix < 0 || ix >= in.w) continue;
+                            const T* xp = input + in.at(b, iy, ix, c0);
+                            const std::int32_t* wt = wts[ky * f.w + kx];
+                            unroll<NV>([&](auto v) {
+                                if (v >= nv) return;
+                                const auto x = V::add(V::template load_bytes<T>(xp + v * L, cw - v * L), io);
+                                acc[v] = V::add(acc[v], V::mul(x, V::load32(wt + v * L)));
+                            });
+                        }
+                    }
+                    T* o = output + out.at(b, oy, ox, c0);
+                    unroll<NV>([&](auto v) {
+                        if (v >= nv) return;
+                        V::template store<T>(o + v * L, acc[v], rq, static_cast<std::size_t>(v * L), cw - v * L);
+                    });
+                }
+    }
+}
+#endif
+
+}  // namespace detail
+
+/// DEPTHWISE_CONV_2D on Isa, output rows [row_begin, row_end) of every batch: the arguments are those of
+/// ref::depthwise_conv2d (T = uint8/int8; W = uint8/int8, or int16 with the zero point subtracted).
+/// Never allocates or throws.
+template <class Isa, class T, class W>
+void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* input, ref::Nhwc filter_shape,
+                      const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output, int row_begin,
+                      int row_end) noexcept {
+    [[maybe_unused]] const bool vector_ok = p.depth_multiplier == 1 && filter_shape.h * filter_shape.w <= dwconv_max_taps;
+#if MNET_QSIMD_AVX512BW
+    if constexpr (std::is_same_v<Isa, avx512bw_isa> || std::is_same_v<Isa, avx512_vnni_isa>) {
+        if (vector_ok)
+            return detail::dwconv_lanes<16>(p, in_shape, input, filter_shape, filter, bias, out_shape, output,
+                                            row_begin, row_end);
+    }
+#endif
+#if MNET_QSIMD_AVX2
+    if constexpr (std::is_same_v<Isa, avx2_isa> || std::is_same_v<Isa, avx2_vnni_isa>) {
+        if (vector_ok)
+            return detail::dwconv_lanes<8>(p, in_shape, input, filter_shape, filter, bias, out_shape, output, row_begin,
+                                           row_end);
+    }
+#endif
+    detail::dwconv_scalar(p, in_shape, input, filter_shape, filter, bias, out_shape, output, row_begin, row_end);
+}
+
+/// All output rows: a drop-in for ref::depthwise_conv2d.
+template <class Isa, class T, class W>
+void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* input, ref::Nhwc filter_shape,
+                      const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output) noexcept {
+    depthwise_conv2d<Isa>(p, in_shape, input, filter_shape, filter, bias, out_shape, output, 0, out_shape.h);
+}
+
+}  // namespace mnet::quant::simd

@@ -1,0 +1,368 @@
+// 1x1 CONV_2D and FULLY_CONNECTED as an integer GEMM: out[M×N] = requant(Σ_k W'[n][k]·(x[m][k] + io) + bias[n]),
+// bit-identical to ref::conv2d (1x1, stride 1, no padding) and ref::fully_connected, W' = w + filter_offset.
+// The input (M rows of K bytes, NHWC) is used as is; pack_gemm packs W' once as bytes q = W' − d (s8 for
+// uint8 activations, u8 for int8 ones, so vpdpbusd's unsigned operand is always the right one) in panels
+// of 64 columns (the last one 16·⌈r/16⌉ wide): for each group of 4 k, 64 columns × 4 bytes. Then
+// Σ W'x = Σ qx + d·Σx: the row sum term is added per pixel, the column term bias + io·ΣW' is precomputed.
+// Tiles: 6×64 (AVX512-VNNI, 24 zmm accumulators), 4×16 (AVX2 vpmaddwd) and 6×16 (256-bit vpdpbusd).
+#pragma once
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "mnet/quant/kernels/conv.hpp"
+#include "mnet/quant/kernels/simd/isa.hpp"
+#include "mnet/quant/kernels/simd/requantize.hpp"
+
+namespace mnet::quant::simd {
+
+/// Weights of a 1x1 convolution or fully-connected op packed for gemm(), with every zero-point term.
+struct PackedGemm {
+    static constexpr int panel_columns = 64;  ///< columns per panel (the last may be narrower)
+    int k = 0;                                ///< input channels
+    int n = 0;                                ///< output channels
+    int groups = 0;                           ///< ⌈k / 4⌉ groups of 4 bytes
+    int padded_n = 0;                         ///< n rounded up to 16
+    bool signed_input = false;                ///< int8 activations: q is stored unsigned
+    bool fits_bytes = true;                   ///< false: W' spans more than 256 values; gemm runs `wide` in scalar
+    std::int32_t row_factor = 0;              ///< d: the per-pixel term is d · Σ_k x
+    std::vector<std::uint8_t> weights;        ///< the panels (q's bits)
+    std::vector<std::int32_t> column_offset;  ///< bias + io·Σ_k W' per column (mod 2^32), padded_n values
+    std::vector<std::int32_t> wide;           ///< W' as N×K int32, only when !fits_bytes
+    RequantTable requant;                     ///< multipliers, shifts, output zero point, clamp
+
+    /// Number of panels.
+    int panels() const noexcept { return (n + panel_columns - 1) / panel_columns; }
+    /// Columns of panel `p` (a multiple of 16).
+    int panel_width(int p) const noexcept { return std::min(panel_columns, padded_n - panel_columns * p); }
+    /// Byte offset of panel `p` (all earlier panels are full).
+    std::size_t panel_offset(int p) const noexcept {
+        return static_cast<std::size_t>(p) * static_cast<std::size_t>(groups) * panel_columns * 4;
+    }
+};
+
+/// Packs `weights` ([n][k], the layout of a 1x1 conv filter [Cout,1,1,Cin] and of FULLY_CONNECTED; uint8,
+/// int8, or int16 with the zero point already subtracted) with `p`'s offsets, multipliers and clamp, and
+/// `bias` (n values or null), for activations of type T. Called once, at load; the result is read-only.
+template <class T, class W>
+PackedGemm pack_gemm(const ref::ConvParams& p, int k, int n, const W* weights, const std::int32_t* bias) {
+    static_assert(std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int8_t>);
+    PackedGemm g;
+    g.k = k;
+    g.n = n;
+    g.groups = (k + 3) / 4;
+    g.padded_n = (n + 15) / 16 * 16;
+    g.signed_input = std::is_signed_v<T>;
+    const auto at = [k](int o, int i) { return static_cast<std::size_t>(o) * static_cast<std::size_t>(k) + static_cast<std::size_t>(i); };
+    std::int64_t lo = 0, hi = 0;
+    g.column_offset.assign(static_cast<std::size_t>(g.padded_n), 0);
+    for (int o = 0; o < n; ++o) {
+        std::uint32_t sum = 0;
+        for (int i = 0; i < k; ++i) {
+            const std::int64_t w = std::int64_t{weights[at(o, i)]} + p.filter_offset;
+            lo = (o == 0 && i == 0) ? w : std::min(lo, w);
+            hi = (o == 0 && i == 0) ? w : std::max(hi, w);
+            sum += static_cast<std::uint32_t>(w);
+        }
+        g.column_offset[static_cast<std::size_t>(o)] = static_cast<std::int32_t>(
+            static_cast<std::uint32_t>(bias ? bias[o] : 0) + static_cast<std::uint32_t>(p.input_offset) * sum);
+    }
+    g.fits_bytes = hi - lo <= 255;
+    // q must be u8 (int8 input) or s8 (uint8 input); d = 0 skips the row sums when W' already fits.
+    if (g.signed_input) g.row_factor = static_cast<std::int32_t>(lo);
+    else g.row_factor = (lo >= -128 && hi <= 127) ? 0 : static_cast<std::int32_t>(hi - 127);
+    if (!g.fits_bytes) {
+        g.row_factor = 0;
+        g.wide.resize(at(n, 0));
+        for (std::size_t i = 0; i < g.wide.size(); ++i)
+            g.wide[i] = static_cast<std::int32_t>(std::int64_t{weights[i]} + p.filter_offset);
+    } else {
+        g.weights.assign(static_cast<std::size_t>(g.groups) * static_cast<std::size_t>(g.padded_n) * 4, 0);
+        for (int o = 0; o < n; ++o) {
+            const int panel = o / PackedGemm::panel_columns, j = o % PackedGemm::panel_columns;
+            const auto pw = static_cast<std::size_t>(g.panel_width(panel));
+            for (int i = 0; i < k; ++i) {
+                const std::int64_t q = std::int64_t{weights[at(o, i)]} + p.filter_offset - g.row_factor;
+                g.weights[g.panel_offset(panel) + (static_cast<std::size_t>(i / 4) * pw + static_cast<std::size_t>(j)) * 4 +
+                          static_cast<std::size_t>(i % 4)] = static_cast<std::uint8_t>(q & 0xFF);
+            }
+        }
+    }
+    g.requant = make_requant_table(p, n, g.padded_n);
+    return g;
+}
+
+namespace detail {
+
+/// Σ x over one row of k activations (mod 2^32).
+template <class T>
+inline std::uint32_t row_sum(const T* x, int k) noexcept {
+    std::uint32_t s = 0;
+    int i = 0;
+#if MNET_QSIMD_AVX2
+    // vpsadbw sums unsigned bytes; int8 is biased by 128 and the bias taken back.
+    const __m256i flip = _mm256_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+    __m256i acc = _mm256_setzero_si256();
+    for (; i + 32 <= k; i += 32) {
+        const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), flip);
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
+    }
+    alignas(32) std::uint64_t lanes[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
+    s = static_cast<std::uint32_t>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+    if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
+#endif
+    for (; i < k; ++i) s += static_cast<std::uint32_t>(std::int32_t{x[i]});
+    return s;
+}
+
+/// d · Σ x for row m (0 when d = 0).
+template <class T>
+inline std::uint32_t row_term(const PackedGemm& g, const T* input, int m) noexcept {
+    if (g.row_factor == 0) return 0;
+    return static_cast<std::uint32_t>(g.row_factor) *
+           row_sum(input + static_cast<std::size_t>(m) * static_cast<std::size_t>(g.k), g.k);
+}
+
+/// Plain loops over the packed bytes (or `wide`): the portable path, and the spec of the SIMD tiles.
+template <class T>
+void gemm_scalar(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end) noexcept {
+    const auto K = static_cast<std::size_t>(g.k), N = static_cast<std::size_t>(g.n);
+    for (int m = m_begin; m < m_end; ++m) {
+        const T* x = input + static_cast<std::size_t>(m) * K;
+        const std::uint32_t rt = row_term(g, input, m);
+        for (int o = 0; o < g.n; ++o) {
+            std::uint32_t acc = rt + static_cast<std::uint32_t>(g.column_offset[static_cast<std::size_t>(o)]);
+            if (g.fits_bytes) {
+                const int panel = o / PackedGemm::panel_columns;
+                const auto pw = static_cast<std::size_t>(g.panel_width(panel));
+                const std::uint8_t* w = g.weights.data() + g.panel_offset(panel) +
+                                        static_cast<std::size_t>(o % PackedGemm::panel_columns) * 4;
+                for (std::size_t i = 0; i < K; ++i) {
+                    const std::uint8_t b = w[(i / 4) * pw * 4 + i % 4];
+                    const std::int32_t q = g.signed_input ? std::int32_t{b} : std::int32_t{static_cast<std::int8_t>(b)};
+                    acc += static_cast<std::uint32_t>(q) * static_cast<std::uint32_t>(std::int32_t{x[i]});
+                }
+            } else {
+                const std::int32_t* w = g.wide.data() + static_cast<std::size_t>(o) * K;
+                for (std::size_t i = 0; i < K; ++i)
+                    acc += static_cast<std::uint32_t>(w[i]) * static_cast<std::uint32_t>(std::int32_t{x[i]});
+            }
+            output[static_cast<std::size_t>(m) * N + static_cast<std::size_t>(o)] = g.requant.apply<T>(acc, o);
+        }
+    }
+}
+
+/// 4 activation bytes of row `x` from group `gi` (zero past k), as one int32.
+template <class T>
+inline std::int32_t load4(const T* x, int gi, int k) noexcept {
+    std::int32_t v = 0;
+    const int i = 4 * gi;
+    std::memcpy(&v, x + i, static_cast<std::size_t>(std::min(4, k - i)));
+    return v;
+}
+
+#if MNET_QSIMD_AVX512VNNI
+/// One MR × (NRV·16) tile over all of k; rows past the range alias the last one (computed, not stored).
+template <class T, int MR, int NRV>
+inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int panel,
+                             T* output) noexcept {
+    const int k = g.k, full = k / 4;
+    constexpr int pw = NRV * 16;
+    const std::uint8_t* w = g.weights.data() + g.panel_offset(panel);
+    const T* rows[MR];
+    unroll<MR>([&](auto i) { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
+    __m512i acc[MR][NRV];
+    unroll<MR>([&](auto i) { unroll<NRV>([&](auto v) { acc[i][v] = _mm512_setzero_si512(); }); });
+    auto step = [&](int gi, auto load) {
+        const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
+        __m512i wv[NRV];
+        unroll<NRV>([&](auto v) { wv[v] = _mm512_loadu_si512(wg + 64 * v); });
+        unroll<MR>([&](auto i) {
+            const __m512i xb = _mm512_set1_epi32(load(rows[i], gi));
+            unroll<NRV>([&](auto v) {
+                if constexpr (std::is_signed_v<T>) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], wv[v], xb);
+                else acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], xb, wv[v]);
+            });
+        });
+    };
+    for (int gi = 0; gi < full; ++gi)
+        step(gi, [](const T* x, int j) {
+            std::int32_t v;
+            std::memcpy(&v, x + 4 * j, 4);
+            return v;
+        });
+    if (full < g.groups) step(full, [k](const T* x, int j) { return load4(x, j, k); });
+    const int mr = std::min(MR, m_end - m0);
+    const RequantView rq = g.requant.view();
+    unroll<MR>([&](auto i) {
+        if (i >= mr) return;
+        const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
+        T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
+        unroll<NRV>([&](auto v) {
+            const int col = panel * PackedGemm::panel_columns + 16 * v;
+            if (col >= g.n) return;
+            __m512i a = _mm512_add_epi32(acc[i][v], _mm512_loadu_si512(g.column_offset.data() + col));
+            a = requantize16(_mm512_add_epi32(a, r), rq, static_cast<std::size_t>(col));
+            store16(out + col, a, g.n - col);
+        });
+    });
+}
+
+/// Every panel of panel width NRV·16, rows [m_begin, m_end), MR rows at a time.
+template <class T, int MR, int NRV>
+inline void gemm_panels_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end, int p_begin,
+                               int p_end) noexcept {
+    for (int m0 = m_begin; m0 < m_end; m0 += MR) {
+        std::uint32_t rt[MR];
+        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term(g, input, m0 + i) : 0;
+        for (int p = p_begin; p < p_end; ++p) gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt, p, output);
+    }
+}
+
+template <class T>
+void gemm_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end) noexcept {
+    const int panels = g.panels();
+    const int last = panels - 1;
+    const int last_nrv = panels > 0 ? g.panel_width(last) / 16 : 4;
+    const int full = last_nrv == 4 ? panels : last;
+    gemm_panels_avx512<T, 6, 4>(g, input, output, m_begin, m_end, 0, full);
+    if (full == panels) return;
+    switch (last_nrv) {
+        case 1: gemm_panels_avx512<T, 12, 1>(g, input, output, m_begin, m_end, last, panels); break;
+        case 2: gemm_panels_avx512<T, 12, 2>(g, input, output, m_begin, m_end, last, panels); break;
+        default: gemm_panels_avx512<T, 8, 3>(g, input, output, m_begin, m_end, last, panels); break;
+    }
+}
+#endif
+
+#if MNET_QSIMD_AVX2
+/// One MR × 16 tile (two ymm of 8 columns) at column block `col` over all of k. Vnni: 256-bit vpdpbusd;
+/// else each byte pair goes through vpmaddwd as 16-bit halves (exact: no 16-bit saturation).
+template <class T, int MR, bool Vnni>
+inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int col,
+                           T* output) noexcept {
+    const int k = g.k, full = k / 4;
+    const int panel = col / PackedGemm::panel_columns;
+    const auto pw = static_cast<std::size_t>(g.panel_width(panel));
+    const std::uint8_t* w = g.weights.data() + g.panel_offset(panel) + static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
+    const T* rows[MR];
+    unroll<MR>([&](auto i) { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
+    __m256i acc[MR][2];
+    unroll<MR>([&](auto i) { acc[i][0] = acc[i][1] = _mm256_setzero_si256(); });
+    const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+    // Unsigned bytes → 16-bit halves by mask/shift; signed ones by arithmetic shifts.
+    auto split = [&](__m256i b, bool is_signed, __m256i& even, __m256i& odd) {
+        if (is_signed) {
+            even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
+            odd = _mm256_srai_epi16(b, 8);
+        } else {
+            even = _mm256_and_si256(b, low_bytes);
+            odd = _mm256_srli_epi16(b, 8);
+        }
+    };
+    constexpr bool x_signed = std::is_signed_v<T>;
+    auto step = [&](int gi, auto load) {
+        const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
+        __m256i wv[2];
+        unroll<2>([&](auto v) { wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 32 * v)); });
+        if constexpr (Vnni) {
+#if MNET_QSIMD_YMM_VNNI
+            unroll<MR>([&](auto i) {
+                const __m256i xb = _mm256_set1_epi32(load(rows[i], gi));
+                unroll<2>([&](auto v) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+                    if constexpr (x_signed) acc[i][v] = _mm256_dpbusd_epi32(acc[i][v], wv[v], xb);
+                    else acc[i][v] = _mm256_dpbusd_epi32(acc[i][v], xb, wv[v]);
+#else
+                    if constexpr (x_signed) acc[i][v] = _mm256_dpbusd_avx_epi32(acc[i][v], wv[v], xb);
+                    else acc[i][v] = _mm256_dpbusd_avx_epi32(acc[i][v], xb, wv[v]);
+#endif
+                });
+            });
+#endif
+        } else {
+            __m256i we[2], wo[2];
+            unroll<2>([&](auto v) { split(wv[v], !x_signed, we[v], wo[v]); });
+            unroll<MR>([&](auto i) {
+                __m256i xe, xo;
+                split(_mm256_set1_epi32(load(rows[i], gi)), x_signed, xe, xo);
+                unroll<2>([&](auto v) {
+                    acc[i][v] = _mm256_add_epi32(
+                        acc[i][v], _mm256_add_epi32(_mm256_madd_epi16(xe, we[v]), _mm256_madd_epi16(xo, wo[v])));
+                });
+            });
+        }
+    };
+    for (int gi = 0; gi < full; ++gi)
+        step(gi, [](const T* x, int j) {
+            std::int32_t v;
+            std::memcpy(&v, x + 4 * j, 4);
+            return v;
+        });
+    if (full < g.groups) step(full, [k](const T* x, int j) { return load4(x, j, k); });
+    const int mr = std::min(MR, m_end - m0);
+    const RequantView rq = g.requant.view();
+    unroll<MR>([&](auto i) {
+        if (i >= mr) return;
+        const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
+        T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
+        unroll<2>([&](auto v) {
+            const int c = col + 8 * v;
+            if (c >= g.n) return;
+            __m256i a = _mm256_add_epi32(acc[i][v], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + c)));
+            a = requantize8(_mm256_add_epi32(a, r), rq, static_cast<std::size_t>(c));
+            store8(out + c, a, g.n - c);
+        });
+    });
+}
+
+template <class T, bool Vnni>
+void gemm_avx2(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end) noexcept {
+    constexpr int MR = Vnni ? 6 : 4;
+    for (int m0 = m_begin; m0 < m_end; m0 += MR) {
+        std::uint32_t rt[MR];
+        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term(g, input, m0 + i) : 0;
+        for (int col = 0; col < g.n; col += 16) gemm_tile_avx2<T, MR, Vnni>(g, input, m0, m_end, rt, col, output);
+    }
+}
+#endif
+
+}  // namespace detail
+
+/// Rows [m_begin, m_end) of out[M×N] from in[M×K] (both row-major, T = uint8 or int8 as packed) on Isa.
+/// Never allocates or throws; rows are independent, so threads may split the range.
+template <class Isa, class T>
+void gemm(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end) noexcept {
+    if (m_begin >= m_end) return;
+    if (!g.fits_bytes || g.signed_input != std::is_signed_v<T>) {
+        detail::gemm_scalar(g, input, output, m_begin, m_end);
+        return;
+    }
+#if MNET_QSIMD_AVX512VNNI
+    if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
+        detail::gemm_avx512(g, input, output, m_begin, m_end);
+        return;
+    }
+#endif
+#if MNET_QSIMD_YMM_VNNI
+    if constexpr (std::is_same_v<Isa, avx2_vnni_isa>) {
+        detail::gemm_avx2<T, true>(g, input, output, m_begin, m_end);
+        return;
+    }
+#endif
+#if MNET_QSIMD_AVX2
+    if constexpr (std::is_same_v<Isa, avx2_isa>) {
+        detail::gemm_avx2<T, false>(g, input, output, m_begin, m_end);
+        return;
+    }
+#endif
+    detail::gemm_scalar(g, input, output, m_begin, m_end);
+}
+
+}  // namespace mnet::quant::simd

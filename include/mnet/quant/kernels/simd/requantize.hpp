@@ -1,0 +1,161 @@
+// The requantization epilogue of the integer SIMD kernels, bit-identical to
+// ref::detail::requantize_accumulator: (acc << left) → SaturatingRoundingDoublingHighMul
+// → RoundingDivideByPOT → + output zero point → clamp, on 8 (AVX2) or 16 (AVX-512)
+// int32 lanes with a multiplier and shift per lane (per-channel or broadcast per-tensor).
+// SRDHM as floor((a·b + 2^30) / 2^31) equals gemmlowp's nudge-and-truncate for every
+// sign, so one 64-bit add and a logical shift give its low 32 bits.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "mnet/quant/arithmetic.hpp"
+#include "mnet/quant/kernels/conv.hpp"
+#include "mnet/quant/kernels/simd/isa.hpp"
+
+namespace mnet::quant::simd {
+
+/// Pointers to per-channel requantization constants (int32 per lane) and the per-op scalars.
+struct RequantView {
+    const std::int32_t* multiplier = nullptr;   ///< Q0.31 significand per channel
+    const std::int32_t* left_shift = nullptr;   ///< max(shift, 0)
+    const std::int32_t* right_shift = nullptr;  ///< max(−shift, 0)
+    const std::int32_t* round_mask = nullptr;   ///< 2^right_shift − 1
+    std::int32_t output_offset = 0;             ///< output zero point
+    std::int32_t clamp_min = 0;                 ///< inclusive lower bound
+    std::int32_t clamp_max = 0;                 ///< inclusive upper bound
+};
+
+/// Per-channel requantization constants in lane-ready form, padded with zeros to `padded` channels.
+struct RequantTable {
+    std::vector<std::int32_t> multiplier;   ///< Q0.31 significand per channel
+    std::vector<std::int32_t> left_shift;   ///< max(shift, 0)
+    std::vector<std::int32_t> right_shift;  ///< max(−shift, 0)
+    std::vector<std::int32_t> round_mask;   ///< 2^right_shift − 1
+    std::int32_t output_offset = 0;         ///< output zero point
+    std::int32_t clamp_min = 0;             ///< inclusive lower bound
+    std::int32_t clamp_max = 0;             ///< inclusive upper bound
+
+    /// The requantization of `acc` for channel `c`, exactly as the reference epilogue (bias already added).
+    template <class T>
+    T apply(std::uint32_t acc, int c) const noexcept {
+        const auto i = static_cast<std::size_t>(c);
+        const std::int32_t scaled = multiply_by_quantized_multiplier(static_cast<std::int32_t>(acc), multiplier[i],
+                                                                     left_shift[i] - right_shift[i]);
+        return ref::clamp_to<T>(
+            static_cast<std::int32_t>(static_cast<std::uint32_t>(scaled) + static_cast<std::uint32_t>(output_offset)),
+            clamp_min, clamp_max);
+    }
+    /// The constants as pointers, for the vector epilogues.
+    RequantView view() const noexcept {
+        return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
+                output_offset, clamp_min, clamp_max};
+    }
+};
+
+/// The table for `channels` channels of `p` (one multiplier for all, or one per channel), padded to `padded`.
+inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, int padded) {
+    RequantTable t;
+    const auto n = static_cast<std::size_t>(padded);
+    t.multiplier.assign(n, 0);
+    t.left_shift.assign(n, 0);
+    t.right_shift.assign(n, 0);
+    t.round_mask.assign(n, 0);
+    for (int c = 0; c < channels; ++c) {
+        const QuantizedMultiplier m = p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c)];
+        const auto i = static_cast<std::size_t>(c);
+        t.multiplier[i] = m.multiplier;
+        t.left_shift[i] = std::max(m.shift, 0);
+        t.right_shift[i] = std::max(-m.shift, 0);
+        t.round_mask[i] = static_cast<std::int32_t>((std::int64_t{1} << t.right_shift[i]) - 1);
+    }
+    t.output_offset = p.output_offset;
+    t.clamp_min = p.clamp.min;
+    t.clamp_max = p.clamp.max;
+    return t;
+}
+
+#if MNET_QSIMD_AVX2
+namespace detail {
+
+/// Requantizes 8 accumulators; the constants are the table's, from channel `c`.
+inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c) noexcept {
+    const auto ld = [c](const std::int32_t* v) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + c)); };
+    const __m256i mult = ld(t.multiplier), rmask = ld(t.round_mask);
+    const __m256i x = _mm256_sllv_epi32(acc, ld(t.left_shift));
+    const __m256i nudge = _mm256_set1_epi64x(std::int64_t{1} << 30);
+    const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, mult), nudge), 31);
+    const __m256i odd = _mm256_slli_epi64(
+        _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32)), nudge), 1);
+    __m256i h = _mm256_blend_epi32(even, odd, 0xAA);
+    // INT32_MIN · INT32_MIN, the one product that saturates.
+    const __m256i int_min = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, int_min), _mm256_cmpeq_epi32(mult, int_min));
+    h = _mm256_blendv_epi8(h, _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max()), sat);
+    const __m256i rem = _mm256_and_si256(h, rmask);
+    const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(rmask, 1), _mm256_srai_epi32(h, 31));
+    __m256i q = _mm256_srav_epi32(h, ld(t.right_shift));
+    q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, threshold));
+    q = _mm256_add_epi32(q, _mm256_set1_epi32(t.output_offset));
+    return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_set1_epi32(t.clamp_min)), _mm256_set1_epi32(t.clamp_max));
+}
+
+/// Stores the low byte of each of the first `count` (≤ 8) lanes of `v`.
+template <class T>
+inline void store8(T* out, __m256i v, int count) noexcept {
+    const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
+                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i b = _mm256_shuffle_epi8(v, pick);
+    const __m128i bytes = _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+    if (count >= 8) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out), bytes);
+    } else {
+        alignas(16) T tmp[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+        for (int j = 0; j < count; ++j) out[j] = tmp[j];
+    }
+}
+
+}  // namespace detail
+#endif
+
+#if MNET_QSIMD_AVX512BW
+namespace detail {
+
+/// Requantizes 16 accumulators; the constants are the table's, from channel `c`.
+inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c) noexcept {
+    // maskz forms throughout: GCC 12 warns on the plain ones' _mm512_undefined operand (bug 105593).
+    constexpr __mmask16 all = 0xFFFF;
+    constexpr __mmask8 all8 = 0xFF;
+    const auto ld = [c](const std::int32_t* v) { return _mm512_loadu_si512(v + c); };
+    const __m512i mult = ld(t.multiplier), rmask = ld(t.round_mask);
+    const __m512i x = _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift));
+    const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
+    const __m512i even = _mm512_maskz_srli_epi64(all8, _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, x, mult), nudge), 31);
+    const __m512i odd = _mm512_maskz_slli_epi64(all8, 
+        _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, _mm512_maskz_srli_epi64(all8, x, 32), _mm512_maskz_srli_epi64(all8, mult, 32)), nudge), 1);
+    __m512i h = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
+    const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
+    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
+    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    const __m512i rem = _mm512_and_si512(h, rmask);
+    const __m512i threshold = _mm512_sub_epi32(_mm512_maskz_srli_epi32(all, rmask, 1), _mm512_maskz_srai_epi32(all, h, 31));
+    __m512i q = _mm512_maskz_srav_epi32(all, h, ld(t.right_shift));
+    q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, threshold), q, _mm512_set1_epi32(1));
+    q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
+    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
+}
+
+/// Stores the low byte of each of the first `count` (≤ 16) lanes of `v` (already inside T's range).
+template <class T>
+inline void store16(T* out, __m512i v, int count) noexcept {
+    const auto mask = static_cast<__mmask16>(count >= 16 ? 0xFFFF : (1u << count) - 1);
+    _mm512_mask_cvtepi32_storeu_epi8(out, mask, v);
+}
+
+}  // namespace detail
+#endif
+
+}  // namespace mnet::quant::simd
