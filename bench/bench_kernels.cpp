@@ -1,9 +1,12 @@
 // mnet-bench-kernels: one Google Benchmark per registry entry of the default
 // arch, on MobileNet shapes, with a GFLOP/s counter. The context line names the
-// CPU-visible ISA the kernels were built for.
+// CPU-visible ISA the kernels were built for. The integer 1x1 kernels (mnet::quant::simd)
+// run on V2 shapes beside the float GEMM of the same shape, with GOPS and the share of
+// the measured fp32 FMA and int8 vpdpbusd peaks (fma_peak.hpp, int_peak.hpp).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,10 @@
 #include "mnet/kernels/simd/dwconv3x3.hpp"
 #include "mnet/kernels/simd/gemm.hpp"
 #include "mnet/kernels/simd/head.hpp"
+#include "mnet/quant/kernels/simd/dispatch.hpp"
+
+#include "fma_peak.hpp"
+#include "int_peak.hpp"
 
 namespace {
 
@@ -23,6 +30,14 @@ namespace simd = mnet::kernels::simd;
 using Arch = simd::default_arch;
 
 std::vector<float> filled(std::size_t n, float v) { return std::vector<float>(n, v); }
+
+// Peaks measured once at registration, in the same run as the kernels (GFLOP/s, GOPS).
+double fp32_peak = 0, int8_peak = 0;
+
+/// A counter whose rate is `ops` per iteration as a percentage of `peak` (G/s).
+benchmark::Counter percent_of(double ops, double peak) {
+    return benchmark::Counter(peak > 0 ? ops / (peak * 1e9) * 100.0 : 0.0, benchmark::Counter::kIsIterationInvariantRate);
+}
 
 void bench_gemm(benchmark::State& state, simd::GemmKernel kernel) {
     const auto m = static_cast<std::size_t>(state.range(0)), k = static_cast<std::size_t>(state.range(1)),
@@ -37,6 +52,40 @@ void bench_gemm(benchmark::State& state, simd::GemmKernel kernel) {
     }
     state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * k * n, benchmark::Counter::kIsIterationInvariantRate,
                                                    benchmark::Counter::kIs1000);
+    state.counters["%fp32_peak"] = percent_of(2.0 * m * k * n, fp32_peak);
+}
+
+// Integer 1x1 conv, Args {M, K, N}: uint8 per-tensor (weight zero point 120, so the row-sum term
+// runs) or int8 per-channel, ReLU6-like clamp; the same packing and epilogue the models use.
+template <class T>
+void bench_qgemm(benchmark::State& state, mnet::quant::simd::GemmKernel kernel) {
+    namespace q = mnet::quant;
+    const int m = static_cast<int>(state.range(0)), k = static_cast<int>(state.range(1)), n = static_cast<int>(state.range(2));
+    std::mt19937 rng(16);
+    std::uniform_int_distribution<int> byte(std::is_signed_v<T> ? -128 : 0, std::is_signed_v<T> ? 127 : 255);
+    std::vector<T> a(static_cast<std::size_t>(m) * static_cast<std::size_t>(k)), w(static_cast<std::size_t>(n) * static_cast<std::size_t>(k));
+    for (auto& v : a) v = static_cast<T>(byte(rng));
+    for (auto& v : w) v = static_cast<T>(byte(rng));
+    std::vector<std::int32_t> bias(static_cast<std::size_t>(n), 1000);
+    std::vector<q::QuantizedMultiplier> mults;
+    for (int c = 0; c < (std::is_signed_v<T> ? n : 1); ++c) mults.push_back({1518500250 + c, -9});
+    q::ref::ConvParams p;
+    p.input_offset = std::is_signed_v<T> ? 128 : -3;
+    p.filter_offset = std::is_signed_v<T> ? 0 : -120;
+    p.output_offset = std::is_signed_v<T> ? -128 : 0;
+    p.multipliers = mults;
+    p.clamp = {std::is_signed_v<T> ? -128 : 0, std::is_signed_v<T> ? 40 : 200};
+    const auto g = mnet::quant::simd::pack_gemm<T>(p, k, n, w.data(), bias.data());
+    std::vector<T> c(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
+    for (auto _ : state) {
+        if constexpr (std::is_signed_v<T>) kernel.s8(g, a.data(), c.data(), 0, m);
+        else kernel.u8(g, a.data(), c.data(), 0, m);
+        benchmark::ClobberMemory();
+    }
+    const double ops = 2.0 * m * k * n;
+    state.counters["GOPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+    state.counters["%int8_peak"] = percent_of(ops, int8_peak);
+    state.counters["%fp32_peak"] = percent_of(ops, fp32_peak);
 }
 
 // Args: {hw, c}; taps `dilation` apart.
@@ -106,7 +155,21 @@ const bool registered = [] {
     // (M, K, N) of MobileNetV2/V1 1.0-224 1x1 layers.
     const std::vector<std::vector<std::int64_t>> gemm_shapes{
         {12544, 32, 16}, {12544, 16, 96}, {3136, 24, 144}, {3136, 144, 24}, {784, 192, 32}, {196, 384, 64},
-        {196, 576, 96},  {49, 960, 160},  {49, 320, 1280}, {3136, 128, 128}, {196, 512, 512}, {49, 1024, 1024}};
+        {196, 576, 96},  {49, 960, 160},  {49, 320, 1280}, {3136, 128, 128}, {196, 512, 512}, {49, 1024, 1024},
+        {49, 960, 320}};
+    fp32_peak = mnet_bench::fma_peak_gflops();
+    int8_peak = mnet_bench::vnni_peak_gops();
+    benchmark::AddCustomContext("fp32_fma_peak_gflops", std::to_string(fp32_peak));
+    benchmark::AddCustomContext("int8_vpdpbusd_peak_gops", std::to_string(int8_peak));
+    // Integer 1x1 on V2 1.0-224 shapes (the float GEMM of each shape is in the list above).
+    for (const auto& kernel : mnet::quant::simd::gemm_kernels) {
+        if (std::string(kernel.name) == "scalar") continue;
+        for (const auto& s : std::vector<std::vector<std::int64_t>>{{3136, 144, 24}, {196, 384, 64}, {49, 960, 320},
+                                                                    {3136, 24, 144}, {196, 576, 96}, {49, 320, 1280}}) {
+            benchmark::RegisterBenchmark((std::string("qgemm_u8/") + kernel.name).c_str(), bench_qgemm<std::uint8_t>, kernel)->Args(s);
+            benchmark::RegisterBenchmark((std::string("qgemm_s8/") + kernel.name).c_str(), bench_qgemm<std::int8_t>, kernel)->Args(s);
+        }
+    }
     for (const auto& kernel : simd::gemm_kernels<Arch>)
         for (const auto& s : gemm_shapes)
             benchmark::RegisterBenchmark(kernel.name, bench_gemm, kernel)->Args(s);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "mnet/quant/kernels/conv.hpp"
@@ -119,7 +120,7 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
     const int taps = f.h * f.w, C = out.c;
     alignas(64) std::int32_t wts[dwconv_max_taps][CH];
     alignas(64) std::int32_t mult[CH], lsh[CH], rsh[CH], rmask[CH], b0[CH];
-    const RequantView rq{mult, lsh, rsh, rmask, p.output_offset, p.clamp.min, p.clamp.max};
+    RequantView rq{mult, lsh, rsh, rmask, p.output_offset, p.clamp.min, p.clamp.max};
     const typename V::reg io = V::set1(p.input_offset);
     for (int c0 = 0; c0 < C; c0 += CH) {
         const int cw = std::min(CH, C - c0);
@@ -138,12 +139,14 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
                                                              static_cast<std::uint32_t>(p.filter_offset))
                                  : 0;
         }
+        rq.left_shifts = std::any_of(lsh, lsh + CH, [](std::int32_t v) { return v != 0; });
+        rq.saturation = std::any_of(mult, mult + CH, [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
         for (int b = 0; b < out.n; ++b)
             for (int oy = row_begin; oy < row_end; ++oy)
                 for (int ox = 0; ox < out.w; ++ox) {
                     const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
                     typename V::reg acc[NV];
-                    unroll<NV>([&](auto v) { acc[v] = V::load32(b0 + v * L); });
+                    unroll<NV>([&](auto v) MNET_QSIMD_INLINE { acc[v] = V::load32(b0 + v * L); });
                     for (int ky = 0; ky < f.h; ++ky) {
                         const int iy = y0 + p.dilation_h * ky;
                         if (iy < 0 || iy >= in.h) continue;
@@ -152,7 +155,7 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
                             if (ix < 0 || ix >= in.w) continue;
                             const T* xp = input + in.at(b, iy, ix, c0);
                             const std::int32_t* wt = wts[ky * f.w + kx];
-                            unroll<NV>([&](auto v) {
+                            unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
                                 if (v >= nv) return;
                                 const auto x = V::add(V::template load_bytes<T>(xp + v * L, cw - v * L), io);
                                 acc[v] = V::add(acc[v], V::mul(x, V::load32(wt + v * L)));
@@ -160,7 +163,7 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
                         }
                     }
                     T* o = output + out.at(b, oy, ox, c0);
-                    unroll<NV>([&](auto v) {
+                    unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
                         if (v >= nv) return;
                         V::template store<T>(o + v * L, acc[v], rq, static_cast<std::size_t>(v * L), cw - v * L);
                     });

@@ -168,6 +168,16 @@ inline std::int32_t load4(const T* x, int gi, int k) noexcept {
 }
 
 #if MNET_QSIMD_AVX512VNNI
+/// acc += Σ4 u·s (vpdpbusd). g++ 12 copies the accumulator around every intrinsic call in a full
+/// 24-register tile (a reg-reg move per vpdpbusd, half the speed of clang's code): the asm ties it.
+MNET_QSIMD_INLINE inline void dpbusd(__m512i& acc, __m512i u, __m512i s) noexcept {
+#if defined(__GNUC__) && !defined(__clang__)
+    asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+#else
+    acc = _mm512_dpbusd_epi32(acc, u, s);
+#endif
+}
+
 /// One MR × (NRV·16) tile over all of k; rows past the range alias the last one (computed, not stored).
 template <class T, int MR, int NRV>
 inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int panel,
@@ -176,41 +186,46 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
     constexpr int pw = NRV * 16;
     const std::uint8_t* w = g.weights.data() + g.panel_offset(panel);
     const T* rows[MR];
-    unroll<MR>([&](auto i) { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
     __m512i acc[MR][NRV];
-    unroll<MR>([&](auto i) { unroll<NRV>([&](auto v) { acc[i][v] = _mm512_setzero_si512(); }); });
-    auto step = [&](int gi, auto load) {
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { unroll<NRV>([&](auto v) MNET_QSIMD_INLINE { acc[i][v] = _mm512_setzero_si512(); }); });
+    auto step = [&](int gi, auto load) MNET_QSIMD_INLINE {
         const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
         __m512i wv[NRV];
-        unroll<NRV>([&](auto v) { wv[v] = _mm512_loadu_si512(wg + 64 * v); });
-        unroll<MR>([&](auto i) {
+        unroll<NRV>([&](auto v) MNET_QSIMD_INLINE { wv[v] = _mm512_loadu_si512(wg + 64 * v); });
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
             const __m512i xb = _mm512_set1_epi32(load(rows[i], gi));
-            unroll<NRV>([&](auto v) {
-                if constexpr (std::is_signed_v<T>) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], wv[v], xb);
-                else acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], xb, wv[v]);
+            unroll<NRV>([&](auto v) MNET_QSIMD_INLINE {
+                if constexpr (std::is_signed_v<T>) dpbusd(acc[i][v], wv[v], xb);
+                else dpbusd(acc[i][v], xb, wv[v]);
             });
         });
     };
     for (int gi = 0; gi < full; ++gi)
-        step(gi, [](const T* x, int j) {
+        step(gi, [](const T* x, int j) MNET_QSIMD_INLINE {
             std::int32_t v;
             std::memcpy(&v, x + 4 * j, 4);
             return v;
         });
-    if (full < g.groups) step(full, [k](const T* x, int j) { return load4(x, j, k); });
+    if (full < g.groups) step(full, [k](const T* x, int j) MNET_QSIMD_INLINE { return load4(x, j, k); });
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
-    unroll<MR>([&](auto i) {
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
         const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
-        unroll<NRV>([&](auto v) {
-            const int col = panel * PackedGemm::panel_columns + 16 * v;
-            if (col >= g.n) return;
+        const int col0 = panel * PackedGemm::panel_columns;
+        __m512i y[4];
+        unroll<4>([&](auto v) MNET_QSIMD_INLINE {
+            const int col = col0 + 16 * v;
+            if (v >= NRV || col >= g.n) {
+                y[v] = _mm512_setzero_si512();
+                return;
+            }
             __m512i a = _mm512_add_epi32(acc[i][v], _mm512_loadu_si512(g.column_offset.data() + col));
-            a = requantize16(_mm512_add_epi32(a, r), rq, static_cast<std::size_t>(col));
-            store16(out + col, a, g.n - col);
+            y[v] = requantize16(_mm512_add_epi32(a, r), rq, static_cast<std::size_t>(col));
         });
+        store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0);
     });
 }
 
@@ -241,6 +256,19 @@ void gemm_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, in
 }
 #endif
 
+#if MNET_QSIMD_YMM_VNNI
+/// acc += Σ4 u·s, 256 bits (asm under g++ for the reason given at dpbusd).
+MNET_QSIMD_INLINE inline void dpbusd256(__m256i& acc, __m256i u, __m256i s) noexcept {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    acc = _mm256_dpbusd_epi32(acc, u, s);
+#else
+    acc = _mm256_dpbusd_avx_epi32(acc, u, s);
+#endif
+}
+#endif
+
 #if MNET_QSIMD_AVX2
 /// One MR × 16 tile (two ymm of 8 columns) at column block `col` over all of k. Vnni: 256-bit vpdpbusd;
 /// else each byte pair goes through vpmaddwd as 16-bit halves (exact: no 16-bit saturation).
@@ -252,12 +280,12 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
     const auto pw = static_cast<std::size_t>(g.panel_width(panel));
     const std::uint8_t* w = g.weights.data() + g.panel_offset(panel) + static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
     const T* rows[MR];
-    unroll<MR>([&](auto i) { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
     __m256i acc[MR][2];
-    unroll<MR>([&](auto i) { acc[i][0] = acc[i][1] = _mm256_setzero_si256(); });
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i][0] = acc[i][1] = _mm256_setzero_si256(); });
     const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
     // Unsigned bytes → 16-bit halves by mask/shift; signed ones by arithmetic shifts.
-    auto split = [&](__m256i b, bool is_signed, __m256i& even, __m256i& odd) {
+    auto split = [&](__m256i b, bool is_signed, __m256i& even, __m256i& odd) MNET_QSIMD_INLINE {
         if (is_signed) {
             even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
             odd = _mm256_srai_epi16(b, 8);
@@ -267,32 +295,27 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
         }
     };
     constexpr bool x_signed = std::is_signed_v<T>;
-    auto step = [&](int gi, auto load) {
+    auto step = [&](int gi, auto load) MNET_QSIMD_INLINE {
         const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
         __m256i wv[2];
-        unroll<2>([&](auto v) { wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 32 * v)); });
+        unroll<2>([&](auto v) MNET_QSIMD_INLINE { wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 32 * v)); });
         if constexpr (Vnni) {
 #if MNET_QSIMD_YMM_VNNI
-            unroll<MR>([&](auto i) {
+            unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
                 const __m256i xb = _mm256_set1_epi32(load(rows[i], gi));
-                unroll<2>([&](auto v) {
-#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
-                    if constexpr (x_signed) acc[i][v] = _mm256_dpbusd_epi32(acc[i][v], wv[v], xb);
-                    else acc[i][v] = _mm256_dpbusd_epi32(acc[i][v], xb, wv[v]);
-#else
-                    if constexpr (x_signed) acc[i][v] = _mm256_dpbusd_avx_epi32(acc[i][v], wv[v], xb);
-                    else acc[i][v] = _mm256_dpbusd_avx_epi32(acc[i][v], xb, wv[v]);
-#endif
+                unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+                    if constexpr (x_signed) dpbusd256(acc[i][v], wv[v], xb);
+                    else dpbusd256(acc[i][v], xb, wv[v]);
                 });
             });
 #endif
         } else {
             __m256i we[2], wo[2];
-            unroll<2>([&](auto v) { split(wv[v], !x_signed, we[v], wo[v]); });
-            unroll<MR>([&](auto i) {
+            unroll<2>([&](auto v) MNET_QSIMD_INLINE { split(wv[v], !x_signed, we[v], wo[v]); });
+            unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
                 __m256i xe, xo;
                 split(_mm256_set1_epi32(load(rows[i], gi)), x_signed, xe, xo);
-                unroll<2>([&](auto v) {
+                unroll<2>([&](auto v) MNET_QSIMD_INLINE {
                     acc[i][v] = _mm256_add_epi32(
                         acc[i][v], _mm256_add_epi32(_mm256_madd_epi16(xe, we[v]), _mm256_madd_epi16(xo, wo[v])));
                 });
@@ -300,19 +323,19 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
         }
     };
     for (int gi = 0; gi < full; ++gi)
-        step(gi, [](const T* x, int j) {
+        step(gi, [](const T* x, int j) MNET_QSIMD_INLINE {
             std::int32_t v;
             std::memcpy(&v, x + 4 * j, 4);
             return v;
         });
-    if (full < g.groups) step(full, [k](const T* x, int j) { return load4(x, j, k); });
+    if (full < g.groups) step(full, [k](const T* x, int j) MNET_QSIMD_INLINE { return load4(x, j, k); });
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
-    unroll<MR>([&](auto i) {
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
         const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
-        unroll<2>([&](auto v) {
+        unroll<2>([&](auto v) MNET_QSIMD_INLINE {
             const int c = col + 8 * v;
             if (c >= g.n) return;
             __m256i a = _mm256_add_epi32(acc[i][v], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + c)));

@@ -36,6 +36,14 @@
 #define MNET_QSIMD_YMM_VNNI 0
 #endif
 
+/// Forced inlining for the register tiles' lambdas and helpers: one left out of line
+/// sends the accumulator array to the stack (seen as spills around every vpdpbusd).
+#if defined(__GNUC__)
+#define MNET_QSIMD_INLINE __attribute__((always_inline))
+#else
+#define MNET_QSIMD_INLINE
+#endif
+
 namespace mnet::quant::simd {
 
 /// Plain C++ over the packed layouts: the portable fallback, always built.
@@ -68,8 +76,8 @@ namespace detail {
 /// Calls f(std::integral_constant<int, I>{}) for I = 0 … N−1, fully unrolled, so register
 /// tiles indexed by I stay in registers (g++ does not always unroll a fixed-trip loop).
 template <int N, class F>
-inline void unroll(F&& f) {
-    [&]<int... I>(std::integer_sequence<int, I...>) { (f(std::integral_constant<int, I>{}), ...); }(
+MNET_QSIMD_INLINE inline void unroll(F&& f) {
+    [&]<int... I>(std::integer_sequence<int, I...>) MNET_QSIMD_INLINE { (f(std::integral_constant<int, I>{}), ...); }(
         std::make_integer_sequence<int, N>{});
 }
 }  // namespace detail

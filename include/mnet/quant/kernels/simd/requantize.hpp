@@ -26,6 +26,8 @@ struct RequantView {
     std::int32_t output_offset = 0;             ///< output zero point
     std::int32_t clamp_min = 0;                 ///< inclusive lower bound
     std::int32_t clamp_max = 0;                 ///< inclusive upper bound
+    bool left_shifts = true;                    ///< some channel shifts left (else that step is skipped)
+    bool saturation = true;                     ///< some multiplier is INT32_MIN (else SRDHM cannot saturate)
 };
 
 /// Per-channel requantization constants in lane-ready form, padded with zeros to `padded` channels.
@@ -37,6 +39,8 @@ struct RequantTable {
     std::int32_t output_offset = 0;         ///< output zero point
     std::int32_t clamp_min = 0;             ///< inclusive lower bound
     std::int32_t clamp_max = 0;             ///< inclusive upper bound
+    bool left_shifts = true;                ///< some channel shifts left
+    bool saturation = true;                 ///< some multiplier is INT32_MIN
 
     /// The requantization of `acc` for channel `c`, exactly as the reference epilogue (bias already added).
     template <class T>
@@ -50,8 +54,8 @@ struct RequantTable {
     }
     /// The constants as pointers, for the vector epilogues.
     RequantView view() const noexcept {
-        return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
-                output_offset, clamp_min, clamp_max};
+            return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
+                output_offset, clamp_min, clamp_max, left_shifts, saturation};
     }
 };
 
@@ -74,6 +78,9 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
     t.output_offset = p.output_offset;
     t.clamp_min = p.clamp.min;
     t.clamp_max = p.clamp.max;
+    t.left_shifts = std::any_of(t.left_shift.begin(), t.left_shift.end(), [](std::int32_t v) { return v != 0; });
+    t.saturation = std::any_of(t.multiplier.begin(), t.multiplier.end(),
+                               [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
     return t;
 }
 
@@ -81,19 +88,21 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
 namespace detail {
 
 /// Requantizes 8 accumulators; the constants are the table's, from channel `c`.
-inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c) noexcept {
+MNET_QSIMD_INLINE inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c) noexcept {
     const auto ld = [c](const std::int32_t* v) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + c)); };
     const __m256i mult = ld(t.multiplier), rmask = ld(t.round_mask);
-    const __m256i x = _mm256_sllv_epi32(acc, ld(t.left_shift));
+    const __m256i x = t.left_shifts ? _mm256_sllv_epi32(acc, ld(t.left_shift)) : acc;
     const __m256i nudge = _mm256_set1_epi64x(std::int64_t{1} << 30);
     const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, mult), nudge), 31);
     const __m256i odd = _mm256_slli_epi64(
         _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(mult, 32)), nudge), 1);
     __m256i h = _mm256_blend_epi32(even, odd, 0xAA);
     // INT32_MIN · INT32_MIN, the one product that saturates.
-    const __m256i int_min = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::min());
-    const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, int_min), _mm256_cmpeq_epi32(mult, int_min));
-    h = _mm256_blendv_epi8(h, _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max()), sat);
+    if (t.saturation) {
+        const __m256i int_min = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::min());
+        const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, int_min), _mm256_cmpeq_epi32(mult, int_min));
+        h = _mm256_blendv_epi8(h, _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max()), sat);
+    }
     const __m256i rem = _mm256_and_si256(h, rmask);
     const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(rmask, 1), _mm256_srai_epi32(h, 31));
     __m256i q = _mm256_srav_epi32(h, ld(t.right_shift));
@@ -104,7 +113,7 @@ inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c) noe
 
 /// Stores the low byte of each of the first `count` (≤ 8) lanes of `v`.
 template <class T>
-inline void store8(T* out, __m256i v, int count) noexcept {
+MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
     const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
                                           0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
     const __m256i b = _mm256_shuffle_epi8(v, pick);
@@ -125,21 +134,23 @@ inline void store8(T* out, __m256i v, int count) noexcept {
 namespace detail {
 
 /// Requantizes 16 accumulators; the constants are the table's, from channel `c`.
-inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c) noexcept {
+MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c) noexcept {
     // maskz forms throughout: GCC 12 warns on the plain ones' _mm512_undefined operand (bug 105593).
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
     const auto ld = [c](const std::int32_t* v) { return _mm512_loadu_si512(v + c); };
     const __m512i mult = ld(t.multiplier), rmask = ld(t.round_mask);
-    const __m512i x = _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift));
+    const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift)) : acc;
     const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
     const __m512i even = _mm512_maskz_srli_epi64(all8, _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, x, mult), nudge), 31);
     const __m512i odd = _mm512_maskz_slli_epi64(all8, 
         _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, _mm512_maskz_srli_epi64(all8, x, 32), _mm512_maskz_srli_epi64(all8, mult, 32)), nudge), 1);
     __m512i h = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
-    const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
-    const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
-    h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    if (t.saturation) {
+        const __m512i int_min = _mm512_set1_epi32(std::numeric_limits<std::int32_t>::min());
+        const __mmask16 sat = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
+        h = _mm512_mask_mov_epi32(h, sat, _mm512_set1_epi32(std::numeric_limits<std::int32_t>::max()));
+    }
     const __m512i rem = _mm512_and_si512(h, rmask);
     const __m512i threshold = _mm512_sub_epi32(_mm512_maskz_srli_epi32(all, rmask, 1), _mm512_maskz_srai_epi32(all, h, 31));
     __m512i q = _mm512_maskz_srav_epi32(all, h, ld(t.right_shift));
@@ -150,9 +161,23 @@ inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c) no
 
 /// Stores the low byte of each of the first `count` (≤ 16) lanes of `v` (already inside T's range).
 template <class T>
-inline void store16(T* out, __m512i v, int count) noexcept {
+MNET_QSIMD_INLINE inline void store16(T* out, __m512i v, int count) noexcept {
     const auto mask = static_cast<__mmask16>(count >= 16 ? 0xFFFF : (1u << count) - 1);
     _mm512_mask_cvtepi32_storeu_epi8(out, mask, v);
+}
+
+/// Packs four vectors of int32 (already inside T's range) into 64 bytes in channel order and stores
+/// the first `count` (≤ 64): one store instead of four narrowing ones (vpmovdb to memory is slow on Zen).
+template <class T>
+MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count) noexcept {
+    constexpr __mmask32 all32 = 0xFFFFFFFF;
+    constexpr __mmask64 all64 = ~__mmask64{0};
+    const __m512i ab = _mm512_maskz_packs_epi32(all32, a, b), cd = _mm512_maskz_packs_epi32(all32, c, d);
+    // Per 128-bit lane l: a, b, c, d elements 4l…4l+3; the dword permutation restores channel order.
+    const __m512i bytes = std::is_signed_v<T> ? _mm512_maskz_packs_epi16(all64, ab, cd) : _mm512_maskz_packus_epi16(all64, ab, cd);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m512i ordered = _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes);
+    _mm512_mask_storeu_epi8(out, count >= 64 ? all64 : (__mmask64{1} << count) - 1, ordered);
 }
 
 }  // namespace detail
