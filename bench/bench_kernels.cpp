@@ -88,6 +88,39 @@ void bench_qgemm(benchmark::State& state, mnet::quant::simd::GemmKernel kernel) 
     state.counters["%fp32_peak"] = percent_of(ops, fp32_peak);
 }
 
+// Integer depthwise 3x3 SAME, Args {hw, c}: uint8 per-tensor or int8 per-channel, int16 weights with the
+// zero point subtracted (as the interpreter packs them), stride from the name.
+template <class T>
+void bench_qdwconv(benchmark::State& state, mnet::quant::simd::DwconvKernel kernel, int stride) {
+    namespace q = mnet::quant;
+    const int hw = static_cast<int>(state.range(0)), c = static_cast<int>(state.range(1));
+    const int out_hw = (hw + stride - 1) / stride;
+    std::mt19937 rng(17);
+    std::uniform_int_distribution<int> byte(std::is_signed_v<T> ? -128 : 0, std::is_signed_v<T> ? 127 : 255);
+    const q::ref::Nhwc in{1, hw, hw, c}, filt{1, 3, 3, c}, out{1, out_hw, out_hw, c};
+    std::vector<T> x(in.size()), y(out.size());
+    for (auto& v : x) v = static_cast<T>(byte(rng));
+    std::vector<std::int16_t> w(filt.size());
+    for (auto& v : w) v = static_cast<std::int16_t>(byte(rng) - (std::is_signed_v<T> ? 0 : 120));
+    std::vector<std::int32_t> bias(static_cast<std::size_t>(c), 1000);
+    std::vector<q::QuantizedMultiplier> mults;
+    for (int i = 0; i < (std::is_signed_v<T> ? c : 1); ++i) mults.push_back({1518500250 + i, -9});
+    q::ref::ConvParams p;
+    p.stride_h = p.stride_w = stride;
+    p.pad_top = p.pad_left = std::max((out_hw - 1) * stride + 3 - hw, 0) / 2;
+    p.input_offset = std::is_signed_v<T> ? 128 : -3;
+    p.output_offset = std::is_signed_v<T> ? -128 : 0;
+    p.multipliers = mults;
+    p.clamp = {std::is_signed_v<T> ? -128 : 0, std::is_signed_v<T> ? 40 : 200};
+    for (auto _ : state) {
+        if constexpr (std::is_signed_v<T>) kernel.s8(p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
+        else kernel.u8(p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
+        benchmark::ClobberMemory();
+    }
+    state.counters["GOPS"] = benchmark::Counter(18.0 * static_cast<double>(out.size()), benchmark::Counter::kIsIterationInvariantRate,
+                                                benchmark::Counter::kIs1000);
+}
+
 // Args: {hw, c}; taps `dilation` apart.
 void bench_dwconv(benchmark::State& state, simd::DwconvKernel kernel, int dilation) {
     const int hw = static_cast<int>(state.range(0)), c = static_cast<int>(state.range(1));
@@ -177,6 +210,14 @@ const bool registered = [] {
         for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
                                                                     {14, 576}, {7, 960}})
             benchmark::RegisterBenchmark(kernel.name, bench_dwconv, kernel, 1)->Args(s);
+    for (const auto& kernel : mnet::quant::simd::dwconv_kernels)
+        for (const int stride : std::string(kernel.name) == "scalar" ? std::vector<int>{} : std::vector<int>{1, 2})
+            for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
+                                                                        {14, 576}, {7, 960}}) {
+                const std::string name = std::string("s") + std::to_string(stride) + "/" + kernel.name;
+                benchmark::RegisterBenchmark(("qdwconv3x3_u8" + name).c_str(), bench_qdwconv<std::uint8_t>, kernel, stride)->Args(s);
+                benchmark::RegisterBenchmark(("qdwconv3x3_s8" + name).c_str(), bench_qdwconv<std::int8_t>, kernel, stride)->Args(s);
+            }
     // DeepLabv3-MobileNetV2 at 513, output stride 16 (dilation 2) and 8 (dilation 4 at 65x65).
     for (const int d : {1, 2, 4})
         benchmark::RegisterBenchmark(("dwconv3x3s1_d" + std::to_string(d)).c_str(), bench_dwconv,

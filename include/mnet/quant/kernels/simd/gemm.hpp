@@ -112,12 +112,20 @@ inline std::uint32_t row_sum(const T* x, int k) noexcept {
         const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), flip);
         acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
     }
+    if (i < k) {  // the tail zero-padded to 32 bytes (a padding byte counts 128 after the flip, as a real one)
+        alignas(32) T tmp[32] = {};
+        std::memcpy(tmp, x + i, static_cast<std::size_t>(k - i));
+        const __m256i v = _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(tmp)), flip);
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
+        i += 32;
+    }
     alignas(32) std::uint64_t lanes[4];
     _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
     s = static_cast<std::uint32_t>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
     if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
-#endif
+#else
     for (; i < k; ++i) s += static_cast<std::uint32_t>(std::int32_t{x[i]});
+#endif
     return s;
 }
 
@@ -187,8 +195,13 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
     const std::uint8_t* w = g.weights.data() + g.panel_offset(panel);
     const T* rows[MR];
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
+    // Accumulators start from the column term bias + io·ΣW'.
+    const int col0 = panel * PackedGemm::panel_columns;
     __m512i acc[MR][NRV];
-    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { unroll<NRV>([&](auto v) MNET_QSIMD_INLINE { acc[i][v] = _mm512_setzero_si512(); }); });
+    unroll<NRV>([&](auto v) MNET_QSIMD_INLINE {
+        const __m512i c = _mm512_loadu_si512(g.column_offset.data() + col0 + 16 * v);
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i][v] = c; });
+    });
     auto step = [&](int gi, auto load) MNET_QSIMD_INLINE {
         const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
         __m512i wv[NRV];
@@ -210,11 +223,11 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
     if (full < g.groups) step(full, [k](const T* x, int j) MNET_QSIMD_INLINE { return load4(x, j, k); });
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
+    const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(rq.clamp_max));
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
         const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
-        const int col0 = panel * PackedGemm::panel_columns;
         __m512i y[4];
         unroll<4>([&](auto v) MNET_QSIMD_INLINE {
             const int col = col0 + 16 * v;
@@ -222,10 +235,9 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
                 y[v] = _mm512_setzero_si512();
                 return;
             }
-            __m512i a = _mm512_add_epi32(acc[i][v], _mm512_loadu_si512(g.column_offset.data() + col));
-            y[v] = requantize16(_mm512_add_epi32(a, r), rq, static_cast<std::size_t>(col));
+            y[v] = requantize16(g.row_factor ? _mm512_add_epi32(acc[i][v], r) : acc[i][v], rq, static_cast<std::size_t>(col), false);
         });
-        store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0);
+        store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0, lo, hi);
     });
 }
 

@@ -133,8 +133,10 @@ MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
 #if MNET_QSIMD_AVX512BW
 namespace detail {
 
-/// Requantizes 16 accumulators; the constants are the table's, from channel `c`.
-MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c) noexcept {
+/// Requantizes 16 accumulators; the constants are the table's, from channel `c`. Without `clamp`
+/// the caller clamps later (store64 does it on the packed bytes, 4 registers at once).
+MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c,
+                                              bool clamp = true) noexcept {
     // maskz forms throughout: GCC 12 warns on the plain ones' _mm512_undefined operand (bug 105593).
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
@@ -156,6 +158,7 @@ MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t,
     __m512i q = _mm512_maskz_srav_epi32(all, h, ld(t.right_shift));
     q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, threshold), q, _mm512_set1_epi32(1));
     q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
+    if (!clamp) return q;
     return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
 }
 
@@ -166,17 +169,21 @@ MNET_QSIMD_INLINE inline void store16(T* out, __m512i v, int count) noexcept {
     _mm512_mask_cvtepi32_storeu_epi8(out, mask, v);
 }
 
-/// Packs four vectors of int32 (already inside T's range) into 64 bytes in channel order and stores
-/// the first `count` (≤ 64): one store instead of four narrowing ones (vpmovdb to memory is slow on Zen).
+/// Packs four vectors of int32 into 64 bytes of T in channel order, clamps them to [lo, hi] (inside T's
+/// range, so saturating to T first changes nothing) and stores the first `count` (≤ 64): one store
+/// instead of four narrowing ones (vpmovdb to memory is slow on Zen), one clamp instead of four.
 template <class T>
-MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count) noexcept {
+MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count, __m512i lo,
+                                      __m512i hi) noexcept {
     constexpr __mmask32 all32 = 0xFFFFFFFF;
     constexpr __mmask64 all64 = ~__mmask64{0};
     const __m512i ab = _mm512_maskz_packs_epi32(all32, a, b), cd = _mm512_maskz_packs_epi32(all32, c, d);
     // Per 128-bit lane l: a, b, c, d elements 4l…4l+3; the dword permutation restores channel order.
     const __m512i bytes = std::is_signed_v<T> ? _mm512_maskz_packs_epi16(all64, ab, cd) : _mm512_maskz_packus_epi16(all64, ab, cd);
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    const __m512i ordered = _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes);
+    __m512i ordered = _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes);
+    if constexpr (std::is_signed_v<T>) ordered = _mm512_maskz_min_epi8(all64, _mm512_maskz_max_epi8(all64, ordered, lo), hi);
+    else ordered = _mm512_maskz_min_epu8(all64, _mm512_maskz_max_epu8(all64, ordered, lo), hi);
     _mm512_mask_storeu_epi8(out, count >= 64 ? all64 : (__mmask64{1} << count) - 1, ordered);
 }
 
