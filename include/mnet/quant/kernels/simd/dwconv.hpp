@@ -81,9 +81,12 @@ struct Lanes<8> {
     }
     static reg add(reg a, reg b) noexcept { return _mm256_add_epi32(a, b); }
     static reg mul(reg a, reg b) noexcept { return _mm256_mullo_epi32(a, b); }
+    /// Requantizes and stores the first `count` channels of a chunk of 4 registers.
     template <class T>
-    static void store(T* out, reg acc, const RequantView& rq, std::size_t c, int count) noexcept {
-        store8(out, requantize8(acc, rq, c), count);
+    MNET_QSIMD_INLINE static void store_chunk(T* out, const reg (&acc)[4], const RequantView& rq, int count) noexcept {
+        unroll<4>([&](auto v) MNET_QSIMD_INLINE {
+            if (v * 8 < count) store8(out + v * 8, requantize8(acc[v], rq, static_cast<std::size_t>(v * 8)), count - v * 8);
+        });
     }
 };
 #endif
@@ -104,49 +107,63 @@ struct Lanes<16> {
     }
     static reg add(reg a, reg b) noexcept { return _mm512_add_epi32(a, b); }
     static reg mul(reg a, reg b) noexcept { return _mm512_mullo_epi32(a, b); }
+    /// Requantizes and stores the first `count` channels of a chunk of 4 registers (one packed store).
     template <class T>
-    static void store(T* out, reg acc, const RequantView& rq, std::size_t c, int count) noexcept {
-        store16(out, requantize16(acc, rq, c), count);
+    MNET_QSIMD_INLINE static void store_chunk(T* out, const reg (&acc)[4], const RequantView& rq, int count) noexcept {
+        reg y[4];
+        unroll<4>([&](auto v) MNET_QSIMD_INLINE {
+            y[v] = v * 16 < count ? requantize16(acc[v], rq, static_cast<std::size_t>(v * 16), false) : zero();
+        });
+        store64(out, y[0], y[1], y[2], y[3], count, _mm512_set1_epi8(static_cast<char>(rq.clamp_min)),
+                _mm512_set1_epi8(static_cast<char>(rq.clamp_max)));
     }
 };
 #endif
 
 #if MNET_QSIMD_AVX2
-template <int L, class T, class W>
-void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f, const W* filter,
-                  const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+/// One chunk of 4·L channels, widened onto the stack: weights per tap, bias (border pixels) and
+/// bias + io·ΣW' (interior pixels), requantization constants, tap offsets.
+template <int L>
+struct DwChunk {
+    static constexpr int channels = 4 * L;                        ///< channels per chunk
+    alignas(64) std::int32_t wts[dwconv_max_taps][channels];      ///< W' per tap
+    alignas(64) std::int32_t b0[channels];                        ///< bias
+    alignas(64) std::int32_t b1[channels];                        ///< bias + io·Σ_taps W'
+    alignas(64) std::int32_t mult[channels], lsh[channels], rsh[channels], rmask[channels];  ///< requantization
+    std::ptrdiff_t offsets[dwconv_max_taps];                      ///< tap t from the top-left tap, in elements
+    RequantView rq;                                               ///< views `mult`… with the op's scalars
+};
+
+/// Every output pixel of rows [row_begin, row_end) for the chunk at channel c0: NVC registers, the
+/// last one full or masked to the chunk's `cw` channels.
+template <int L, int NVC, bool Full, class T>
+void dwconv_pixels(const DwChunk<L>& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f,
+                   ref::Nhwc out, T* output, int c0, int cw, int row_begin, int row_end) noexcept {
     using V = Lanes<L>;
-    constexpr int NV = 4, CH = NV * L;
-    const int taps = f.h * f.w, C = out.c;
-    alignas(64) std::int32_t wts[dwconv_max_taps][CH];
-    alignas(64) std::int32_t mult[CH], lsh[CH], rsh[CH], rmask[CH], b0[CH];
-    RequantView rq{mult, lsh, rsh, rmask, p.output_offset, p.clamp.min, p.clamp.max};
+    const int taps = f.h * f.w;
     const typename V::reg io = V::set1(p.input_offset);
-    for (int c0 = 0; c0 < C; c0 += CH) {
-        const int cw = std::min(CH, C - c0);
-        const int nv = (cw + L - 1) / L;
-        for (int j = 0; j < CH; ++j) {
-            const bool live = j < cw;
-            const QuantizedMultiplier m =
-                live ? p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c0 + j)] : QuantizedMultiplier{};
-            mult[j] = m.multiplier;
-            lsh[j] = std::max(m.shift, 0);
-            rsh[j] = std::max(-m.shift, 0);
-            rmask[j] = static_cast<std::int32_t>((std::int64_t{1} << rsh[j]) - 1);
-            b0[j] = live && bias ? bias[c0 + j] : 0;
-            for (int t = 0; t < taps; ++t)
-                wts[t][j] = live ? static_cast<std::int32_t>(static_cast<std::uint32_t>(std::int32_t{filter[f.at(0, t / f.w, t % f.w, c0 + j)]}) +
-                                                             static_cast<std::uint32_t>(p.filter_offset))
-                                 : 0;
-        }
-        rq.left_shifts = std::any_of(lsh, lsh + CH, [](std::int32_t v) { return v != 0; });
-        rq.saturation = std::any_of(mult, mult + CH, [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
-        for (int b = 0; b < out.n; ++b)
-            for (int oy = row_begin; oy < row_end; ++oy)
-                for (int ox = 0; ox < out.w; ++ox) {
-                    const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
-                    typename V::reg acc[NV];
-                    unroll<NV>([&](auto v) MNET_QSIMD_INLINE { acc[v] = V::load32(b0 + v * L); });
+    auto load = [&](const T* xp, auto v) MNET_QSIMD_INLINE {
+        return V::template load_bytes<T>(xp + v * L, (Full || v + 1 < NVC) ? L : cw - v * L);
+    };
+    for (int b = 0; b < out.n; ++b)
+        for (int oy = row_begin; oy < row_end; ++oy) {
+            const int y0 = oy * p.stride_h - p.pad_top;
+            const bool rows_inside = y0 >= 0 && y0 + (f.h - 1) * p.dilation_h < in.h;
+            for (int ox = 0; ox < out.w; ++ox) {
+                const int x0 = ox * p.stride_w - p.pad_left;
+                typename V::reg acc[4];
+                if (rows_inside && x0 >= 0 && x0 + (f.w - 1) * p.dilation_w < in.w) {
+                    const T* corner = input + in.at(b, y0, x0, c0);
+                    unroll<NVC>([&](auto v) MNET_QSIMD_INLINE { acc[v] = V::load32(ch.b1 + v * L); });
+                    for (int t = 0; t < taps; ++t) {
+                        const T* xp = corner + ch.offsets[t];
+                        const std::int32_t* wt = ch.wts[t];
+                        unroll<NVC>([&](auto v) MNET_QSIMD_INLINE {
+                            acc[v] = V::add(acc[v], V::mul(load(xp, v), V::load32(wt + v * L)));
+                        });
+                    }
+                } else {
+                    unroll<NVC>([&](auto v) MNET_QSIMD_INLINE { acc[v] = V::load32(ch.b0 + v * L); });
                     for (int ky = 0; ky < f.h; ++ky) {
                         const int iy = y0 + p.dilation_h * ky;
                         if (iy < 0 || iy >= in.h) continue;
@@ -154,20 +171,69 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
                             const int ix = x0 + p.dilation_w * kx;
                             if (ix < 0 || ix >= in.w) continue;
                             const T* xp = input + in.at(b, iy, ix, c0);
-                            const std::int32_t* wt = wts[ky * f.w + kx];
-                            unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
-                                if (v >= nv) return;
-                                const auto x = V::add(V::template load_bytes<T>(xp + v * L, cw - v * L), io);
-                                acc[v] = V::add(acc[v], V::mul(x, V::load32(wt + v * L)));
+                            const std::int32_t* wt = ch.wts[ky * f.w + kx];
+                            unroll<NVC>([&](auto v) MNET_QSIMD_INLINE {
+                                acc[v] = V::add(acc[v], V::mul(V::add(load(xp, v), io), V::load32(wt + v * L)));
                             });
                         }
                     }
-                    T* o = output + out.at(b, oy, ox, c0);
-                    unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
-                        if (v >= nv) return;
-                        V::template store<T>(o + v * L, acc[v], rq, static_cast<std::size_t>(v * L), cw - v * L);
-                    });
                 }
+                unroll<4 - NVC>([&](auto v) MNET_QSIMD_INLINE { acc[NVC + v] = V::zero(); });
+                V::template store_chunk<T>(output + out.at(b, oy, ox, c0), acc, ch.rq, cw);
+            }
+        }
+}
+
+template <int L, class T, class W>
+void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f, const W* filter,
+                  const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+    constexpr int CH = DwChunk<L>::channels;
+    const int taps = f.h * f.w, C = out.c;
+    DwChunk<L> ch;
+    for (int t = 0; t < taps; ++t)
+        ch.offsets[t] = static_cast<std::ptrdiff_t>(in.at(0, (t / f.w) * p.dilation_h, (t % f.w) * p.dilation_w, 0));
+    ch.rq = RequantView{ch.mult, ch.lsh, ch.rsh, ch.rmask, p.output_offset, p.clamp.min, p.clamp.max};
+    for (int c0 = 0; c0 < C; c0 += CH) {
+        const int cw = std::min(CH, C - c0);
+        // Contiguous loops (the filter is [taps][C]): the compiler vectorizes them, and they run once per
+        // chunk, which matters when the image is as small as 7x7.
+        for (int j = 0; j < CH; ++j) {
+            const bool live = j < cw;
+            const QuantizedMultiplier m =
+                live ? p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c0 + j)] : QuantizedMultiplier{};
+            ch.mult[j] = m.multiplier;
+            ch.lsh[j] = std::max(m.shift, 0);
+            ch.rsh[j] = std::max(-m.shift, 0);
+            ch.rmask[j] = static_cast<std::int32_t>((std::int64_t{1} << ch.rsh[j]) - 1);
+            ch.b0[j] = live && bias ? bias[c0 + j] : 0;
+        }
+        std::uint32_t sum[CH] = {};
+        for (int t = 0; t < taps; ++t) {
+            const W* src = filter + static_cast<std::size_t>(t) * static_cast<std::size_t>(C) + static_cast<std::size_t>(c0);
+            for (int j = 0; j < cw; ++j) {
+                const std::uint32_t w = static_cast<std::uint32_t>(std::int32_t{src[j]}) + static_cast<std::uint32_t>(p.filter_offset);
+                ch.wts[t][j] = static_cast<std::int32_t>(w);
+                sum[j] += w;
+            }
+            for (int j = cw; j < CH; ++j) ch.wts[t][j] = 0;
+        }
+        // Interior pixels (every tap inside) start from bias + io·Σ_taps W' and skip the offset adds.
+        for (int j = 0; j < CH; ++j)
+            ch.b1[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(ch.b0[j]) + static_cast<std::uint32_t>(p.input_offset) * sum[j]);
+        ch.rq.left_shifts = std::any_of(ch.lsh, ch.lsh + CH, [](std::int32_t v) { return v != 0; });
+        ch.rq.saturation = std::any_of(ch.mult, ch.mult + CH, [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+        const int nv = (cw + L - 1) / L;
+        const bool full = cw == nv * L;
+        auto run = [&]<int NVC>(std::integral_constant<int, NVC>) {
+            if (full) dwconv_pixels<L, NVC, true>(ch, p, in, input, f, out, output, c0, cw, row_begin, row_end);
+            else dwconv_pixels<L, NVC, false>(ch, p, in, input, f, out, output, c0, cw, row_begin, row_end);
+        };
+        switch (nv) {
+            case 1: run(std::integral_constant<int, 1>{}); break;
+            case 2: run(std::integral_constant<int, 2>{}); break;
+            case 3: run(std::integral_constant<int, 3>{}); break;
+            default: run(std::integral_constant<int, 4>{}); break;
+        }
     }
 }
 #endif

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -123,7 +124,7 @@ MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
     } else {
         alignas(16) T tmp[16];
         _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-        for (int j = 0; j < count; ++j) out[j] = tmp[j];
+        std::memcpy(out, tmp, static_cast<std::size_t>(std::clamp(count, 0, 7)));
     }
 }
 
