@@ -16,19 +16,19 @@ namespace mnet::quant::simd {
 #if MNET_QSIMD_AVX512VNNI
 using best_gemm_isa = avx512_vnni_isa;  ///< the GEMM variant the entry points run
 #elif MNET_QSIMD_YMM_VNNI
-using best_gemm_isa = avx2_vnni_isa;
+using best_gemm_isa = avx2_vnni_isa;  ///< the GEMM variant the entry points run
 #elif MNET_QSIMD_AVX2
-using best_gemm_isa = avx2_isa;
+using best_gemm_isa = avx2_isa;  ///< the GEMM variant the entry points run
 #else
-using best_gemm_isa = scalar_isa;
+using best_gemm_isa = scalar_isa;  ///< the GEMM variant the entry points run
 #endif
 
 #if MNET_QSIMD_AVX512BW
 using best_dwconv_isa = avx512bw_isa;  ///< the depthwise variant the entry points run
 #elif MNET_QSIMD_AVX2
-using best_dwconv_isa = avx2_isa;
+using best_dwconv_isa = avx2_isa;  ///< the depthwise variant the entry points run
 #else
-using best_dwconv_isa = scalar_isa;
+using best_dwconv_isa = scalar_isa;  ///< the depthwise variant the entry points run
 #endif
 
 /// 1x1 CONV_2D (stride 1, no padding) over pixels [pixel_begin, pixel_end) of an NHWC input whose
