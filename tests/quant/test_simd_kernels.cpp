@@ -300,6 +300,33 @@ TEST_CASE("simd depthwise: 3x3 stride 1 and 2, SAME and VALID, dilation, equals 
     }
 }
 
+TEST_CASE("simd depthwise: weights and offsets beyond int16 still equal the reference", "[quant][simd]") {
+    std::mt19937 rng(1606);
+    const std::vector<QuantizedMultiplier> ms{{1 << 30, -20}};
+    for (const auto& [filter_offset, input_offset] : std::vector<std::array<std::int32_t, 2>>{{5000, -3}, {0, -40000}, {-9000, 32512}}) {
+        ref::ConvParams p;
+        p.multipliers = ms;
+        p.filter_offset = filter_offset;
+        p.input_offset = input_offset;
+        p.pad_top = p.pad_left = 1;
+        p.clamp = {0, 255};
+        const Nhwc in{1, 5, 6, 70}, filt{1, 3, 3, 70}, out{1, 5, 6, 70};
+        const auto x = random_bytes<std::uint8_t>(rng, in.size());
+        std::vector<std::int16_t> w(filt.size());
+        std::uniform_int_distribution<int> d(-32768, 32767);
+        for (auto& v : w) v = static_cast<std::int16_t>(d(rng));
+        w[5] = 30000;  // + 5000 leaves int16 in the first chunk
+        std::vector<std::uint8_t> expected(out.size());
+        ref::depthwise_conv2d(p, in, x.data(), filt, w.data(), nullptr, out, expected.data());
+        for (const auto& kernel : simd::dwconv_kernels) {
+            CAPTURE(kernel.name, filter_offset, input_offset);
+            std::vector<std::uint8_t> got(expected.size());
+            kernel.u8(p, in, x.data(), filt, w.data(), nullptr, out, got.data(), 0, out.h);
+            CHECK(got == expected);
+        }
+    }
+}
+
 TEST_CASE("simd depthwise: other kernel sizes and depth multipliers fall back or vectorize, exactly", "[quant][simd]") {
     std::mt19937 rng(1605);
     check_dwconv<std::uint8_t>(rng, 7, 6, 18, 5, 1, 1, true, false);

@@ -2,8 +2,10 @@
 // lanes over channels, bit-identical to ref::depthwise_conv2d and with its signature (plus an output row
 // range for threads): acc = Σ_taps inside (w + filter_offset)(x + input_offset), + bias, requantized.
 // Channels go in chunks of 4 registers (64 on AVX-512, 32 on AVX2) whose weights and requantization
-// constants are widened once onto the stack; each output pixel then keeps 4 accumulators in registers.
-// Padding taps are skipped (they are the input zero point, contributing 0), as in the reference.
+// constants are widened once per call onto the stack; each output pixel keeps 4 int32 accumulators in
+// registers, products by vpmaddwd on int16 halves (|x + io|, |W'| ≤ 255 here). Interior pixels start
+// from bias + io·ΣW'; border pixels skip the padding taps (the input zero point contributes 0), as
+// the reference does. Other depth multipliers and kernels of more than 25 taps: the scalar loop.
 #pragma once
 
 #include <algorithm>
@@ -28,13 +30,15 @@ namespace detail {
 /// fallback for depth multipliers other than 1 or kernels larger than dwconv_max_taps.
 template <class T, class W>
 void dwconv_scalar(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc f, const W* filter,
-                   const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+                   const std::int32_t* bias, ref::Nhwc out, T* output, int row_begin, int row_end, int ic_begin = 0,
+                   int ic_end = -1) noexcept {
     const int m = p.depth_multiplier;
+    if (ic_end < 0) ic_end = in.c;
     for (int b = 0; b < out.n; ++b)
         for (int oy = row_begin; oy < row_end; ++oy)
             for (int ox = 0; ox < out.w; ++ox) {
                 const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
-                for (int ic = 0; ic < in.c; ++ic)
+                for (int ic = ic_begin; ic < ic_end; ++ic)
                     for (int j = 0; j < m; ++j) {
                         const int oc = ic * m + j;
                         std::uint32_t acc = 0;
@@ -210,14 +214,21 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
             ch.b0[j] = live && bias ? bias[c0 + j] : 0;
         }
         std::uint32_t sum[CH] = {};
+        std::int64_t lo = 0, hi = 0;
         for (int t = 0; t < taps; ++t) {
             const W* src = filter + static_cast<std::size_t>(t) * static_cast<std::size_t>(C) + static_cast<std::size_t>(c0);
             for (int j = 0; j < cw; ++j) {
-                const std::uint32_t w = static_cast<std::uint32_t>(std::int32_t{src[j]}) + static_cast<std::uint32_t>(p.filter_offset);
+                const std::int64_t w = std::int64_t{src[j]} + p.filter_offset;
+                lo = std::min(lo, w);
+                hi = std::max(hi, w);
                 ch.wts[t][j] = static_cast<std::int32_t>(w & 0xFFFF);  // int16 in the low half (see Lanes::mul)
-                sum[j] += w;
+                sum[j] += static_cast<std::uint32_t>(w);
             }
             for (int j = cw; j < CH; ++j) ch.wts[t][j] = 0;
+        }
+        if (lo < -32768 || hi > 32767) {  // W' beyond int16 (not from a TFLite file): this chunk in scalar
+            dwconv_scalar(p, in, input, f, filter, bias, out, output, row_begin, row_end, c0, c0 + cw);
+            continue;
         }
         // Interior pixels (every tap inside) start from bias + io·Σ_taps W' and skip the offset adds.
         for (int j = 0; j < CH; ++j)
@@ -249,7 +260,9 @@ template <class Isa, class T, class W>
 void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* input, ref::Nhwc filter_shape,
                       const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output, int row_begin,
                       int row_end) noexcept {
-    [[maybe_unused]] const bool vector_ok = p.depth_multiplier == 1 && filter_shape.h * filter_shape.w <= dwconv_max_taps;
+    // vpmaddwd takes x + io as int16: |io| stays ≤ 32767 − 255 (a zero point is within 0…255 or −128…127).
+    [[maybe_unused]] const bool vector_ok = p.depth_multiplier == 1 && filter_shape.h * filter_shape.w <= dwconv_max_taps &&
+                                            p.input_offset >= -32512 && p.input_offset <= 32512;
 #if MNET_QSIMD_AVX512BW
     if constexpr (std::is_same_v<Isa, avx512bw_isa> || std::is_same_v<Isa, avx512_vnni_isa>) {
         if (vector_ok)
