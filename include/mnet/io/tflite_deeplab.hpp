@@ -222,9 +222,9 @@ inline Model build_deeplab(const std::vector<TfliteFile>& files) {
         }
     }
     if (match.canon(f.output().index) != logits)
-        f.fail(ErrorKind::unsupported, {"the model output ", tensor_label(f.output()),
-                                        " is not computed from the logits (by RESIZE_BILINEAR, then ARG_MAX over "
-                                        "channels): ", tensor_label(f.tensor(logits)), " is"});
+        f.fail(ErrorKind::unsupported, {"the model output ", tensor_label(f.output()), " is not computed from the logits",
+                                        " (by RESIZE_BILINEAR, then ARG_MAX over channels): ",
+                                        tensor_label(f.tensor(logits)), " is"});
     if (slot_index != slots.size())
         f.fail(ErrorKind::unsupported, {"the file fills ", slot_index, " of ", slots.size(), " weight slots"});
     return Model(std::move(info), std::move(graph));
