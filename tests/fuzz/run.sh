@@ -35,9 +35,10 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(safetensors_header safetensors_raw tflite tflite_quant image classify_args segment_args)
 
 # Largest input each target is given: the tiny seed models are 20-60 kB, the real
-# V2 header 25 kB; small limits keep executions fast.
+# V2 header 25 kB; small limits keep executions fast. tflite: the synthetic DeepLab
+# seeds are 256 kB (the ASPP head's 256 channels are fixed), the V1 ones 20-60 kB.
 # tflite_quant starts from the smallest real quantized file (V1 0.25-128, 526 kB): no synthetic seed is integer.
-declare -A max_len=([safetensors_header]=32768 [safetensors_raw]=65536 [tflite]=65536 [tflite_quant]=540000 [image]=8192
+declare -A max_len=([safetensors_header]=32768 [safetensors_raw]=65536 [tflite]=262144 [tflite_quant]=540000 [image]=8192
                     [classify_args]=256 [segment_args]=256)
 declare -A dict=([safetensors_header]=safetensors [safetensors_raw]=safetensors [tflite]=tflite [tflite_quant]=tflite
                  [image]=image [classify_args]=classify_args [segment_args]=segment_args)

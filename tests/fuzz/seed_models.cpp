@@ -3,7 +3,9 @@
 // purpose (α 0.05, 16x16 input, 3 classes: 25-250 kB files), so a fuzzer
 // spends its time in headers, tables and indices, not in megabytes of floats.
 //   OUT_DIR/safetensors/*.safetensors   V1/V2, F32/F16/BF16/F64, BN folded or not; a classifier head
-//   OUT_DIR/tflite/*.tflite             synthetic V1 graphs (tests/io/test_tflite_builder.hpp)
+//   OUT_DIR/tflite/*.tflite             synthetic V1 graphs (tests/io/test_tflite_builder.hpp) and
+//                                       DeepLabv3 α 0.25 at output stride 16 and 8
+//                                       (tests/io/test_tflite_deeplab_builder.hpp)
 //   OUT_DIR/image/*                     PNG (every colour type, 8/16 bit), JPEG, BMP, GIF, PNM
 #include <bit>
 #include <cmath>
@@ -18,6 +20,7 @@
 #include <stb_image_write.h>
 
 #include "io/test_tflite_builder.hpp"
+#include "io/test_tflite_deeplab_builder.hpp"
 #include "mnet/io/safetensors_model.hpp"
 #include "mnet/io/tflite.hpp"
 #include "mnet/transfer/head_file.hpp"
@@ -141,6 +144,13 @@ void tflite_seeds(const fs::path& dir) {
     opt.weights = W::uint8;
     opt.stop_after_pool = true;  // an extractor: the chain-related paths
     write(dir / "v1_u8_extractor.tflite", test::make_synthetic_v1(opt).bytes);
+    // Segmentation: the dataflow importer, CONCATENATION, RESIZE_BILINEAR, ARG_MAX. The
+    // ASPP head's fixed 256 channels make these the largest seeds (run.sh's max_len).
+    test::SyntheticDeepLabOptions deeplab;
+    deeplab.resolution = 17;
+    write(dir / "deeplab_os16.tflite", test::make_synthetic_deeplab(deeplab));
+    deeplab.output_stride = 8;
+    write(dir / "deeplab_os8.tflite", test::make_synthetic_deeplab(deeplab));
 }
 
 void image_seeds(const fs::path& dir) {

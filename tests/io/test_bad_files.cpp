@@ -19,6 +19,7 @@
 
 #include "fuzz/safetensors_header_input.hpp"
 #include "io/test_tflite_builder.hpp"
+#include "io/test_tflite_deeplab_builder.hpp"
 #include "mnet/io/safetensors_model.hpp"
 #include "mnet/io/tflite.hpp"
 #include "mnet/mnet.hpp"
@@ -117,6 +118,13 @@ Bytes synthetic_tflite(const std::function<void(test::SyntheticOptions&)>& corru
     test::SyntheticOptions opt;
     corrupt(opt);
     return test::make_synthetic_v1(opt).bytes;
+}
+
+/// A small DeepLab .tflite (test_tflite_deeplab_builder.hpp) with one corruption.
+Bytes synthetic_deeplab(const std::function<void(test::SyntheticDeepLabOptions&)>& corrupt) {
+    test::SyntheticDeepLabOptions opt;
+    corrupt(opt);
+    return test::make_synthetic_deeplab(opt);
 }
 
 struct BadInput {
@@ -270,6 +278,21 @@ std::vector<BadInput> bad_inputs() {
         {"tflite: wrong weight shape",
          [] { load_file("shape.tflite", synthetic_tflite([](auto& o) { o.wrong_shape_conv = 2; })); }, K::shape,
          {"shape.tflite", "op 2 (CONV_2D)", "expected shape [16,1,1,8]", "found [17,1,1,8]"}},
+        {"tflite DeepLab: CONCATENATION along height",
+         [] { load_file("axis.tflite", synthetic_deeplab([](auto& o) { o.concat_axis = 1; })); }, K::unsupported,
+         {"axis.tflite", "(CONCATENATION): expected a concatenation along channels for concat"}},
+        {"tflite DeepLab: RESIZE_BILINEAR to a size computed at run time",
+         [] { load_file("size.tflite", synthetic_deeplab([](auto& o) { o.resize_size_runtime = true; })); },
+         K::unsupported,
+         {"size.tflite", "(RESIZE_BILINEAR): expected the size as 2 constant INT32 value(s), found tensor",
+          "image_pooling.resize/size' INT32 [2] computed at run time"}},
+        {"tflite DeepLab: ARG_MAX missing",
+         [] { load_file("argmax.tflite", synthetic_deeplab([](auto& o) { o.drop_arg_max = true; })); }, K::unsupported,
+         {"argmax.tflite", "the model output tensor 'ArgMax' is not computed from the logits (by RESIZE_BILINEAR, then "
+                           "ARG_MAX over channels): tensor 'ResizeBilinear_2' is"}},
+        {"tflite DeepLab: an op after the logits that is not resize or ARG_MAX",
+         [] { load_file("softmax.tflite", synthetic_deeplab([](auto& o) { o.softmax_after_logits = true; })); },
+         K::unsupported, {"softmax.tflite", "(SOFTMAX): not part of DeepLabv3-MobileNetV2"}},
 
         // ---- any model path
         {"model: missing file", [] { load("/nonexistent/mnet/model.safetensors"); }, K::io,

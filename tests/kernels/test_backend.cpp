@@ -30,7 +30,7 @@ void check_depthwise(int h, int w, int c, int dilation, mnet::Padding padding) {
     mnet::AlignedBuffer packed(k::depthwise_packed_floats(3, S, cs));
     k::depthwise_pack(3, S, cs, w_c33.data(), bias.data(), packed.data());
     std::vector<float> got(out_n);
-    k::depthwise<3, S>(g, in.data(), packed.data(), got.data(), ep);
+    k::depthwise<3, S>(g, in.data(), packed.data(), got.data(), ep, 0, g.out_h);
     CHECK(mnet::test::compare(got.data(), want.data(), out_n).mismatches == 0);
     const auto run = [&](const float* ring, float* out, const k::Epilogue& band_ep, int y0, int y1, k::RowWindow rows) {
         k::depthwise<3, S>(g, ring, packed.data(), out, band_ep, y0, y1, rows);

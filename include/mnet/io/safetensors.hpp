@@ -154,7 +154,7 @@ public:
     /// For this file's checks and those of the loaders reading it.
     [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
                                                       std::initializer_list<mnet::detail::MessagePart> what) const {
-        throw Error(kind, path_ + ": " + mnet::detail::message(what));
+        mnet::detail::fail(kind, {path_, ": ", mnet::detail::message(what)});
     }
 
 private:

@@ -16,9 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "mnet/io/detail/tflite_dequantize.hpp"
@@ -49,57 +47,50 @@ inline std::string tensor_label(const TfliteTensor& t) {
     return mnet::detail::message({"tensor '", tflite_short_name(t.name), "'"});
 }
 
-/// What the graph needs next, derived from the mnet Graph so the two cannot disagree.
-struct Expected {
-    enum class Kind { conv, depthwise, add, pool, logits };
-    Kind kind;
-    int kernel = 1;
-    int stride = 1;
-    bool relu6 = false;
-    bool block_start = false;  ///< first conv of an inverted residual: its input feeds the ADD
-    std::string what;          ///< "features.3 depthwise"
-};
-
-inline const char* kind_ops(Expected::Kind kind) {
+/// The TFLite op codes that compute a step of `kind`, the usual one first. The layers
+/// say what a file computes (Layer::append_ops); this table is all the importers know
+/// of op codes per step, so no importer looks at layer types.
+inline std::vector<int> step_codes(OpStep::Kind kind) {
+    namespace c = tflite_codes;
     switch (kind) {
-        case Expected::Kind::conv: return "CONV_2D";
-        case Expected::Kind::depthwise: return "DEPTHWISE_CONV_2D";
-        case Expected::Kind::add: return "ADD";
-        case Expected::Kind::pool: return "AVERAGE_POOL_2D or MEAN";
-        case Expected::Kind::logits: return "CONV_2D or FULLY_CONNECTED";
+        case OpStep::Kind::conv: return {c::conv_2d};
+        case OpStep::Kind::depthwise: return {c::depthwise_conv_2d};
+        case OpStep::Kind::add: return {c::add};
+        case OpStep::Kind::pool: return {c::average_pool_2d, c::mean};
+        case OpStep::Kind::logits: return {c::conv_2d, c::fully_connected};
+        case OpStep::Kind::resize: return {c::resize_bilinear};
+        case OpStep::Kind::concat: return {c::concatenation};
     }
-    return "?";
+    return {};
 }
 
-inline std::vector<Expected> expected_ops(const Graph& graph) {
-    using Kind = Expected::Kind;
-    std::vector<Expected> out;
-    for (const Node& node : graph.nodes()) {
-        std::visit(
-            [&](const auto& l) {
-                using L = std::decay_t<decltype(l)>;
-                if constexpr (std::is_same_v<L, InvertedResidual<Stride<1>>> ||
-                              std::is_same_v<L, InvertedResidual<Stride<2>>>) {
-                    if (l.has_expand()) out.push_back({Kind::conv, 1, 1, true, true, node.name + " expand"});
-                    out.push_back({Kind::depthwise, 3, L::stride, true, !l.has_expand(), node.name + " depthwise"});
-                    out.push_back({Kind::conv, 1, 1, false, false, node.name + " project"});
-                    if (l.has_residual()) out.push_back({Kind::add, 1, 1, false, false, node.name + " residual"});
-                } else if constexpr (std::is_same_v<L, GlobalAvgPool>) {
-                    out.push_back({Kind::pool, 1, 1, false, false, node.name});
-                } else if constexpr (std::is_same_v<L, Classifier>) {
-                    out.push_back({Kind::logits, 1, 1, false, false, node.name});
-                } else if constexpr (std::is_same_v<L, DepthwiseConv<3, Stride<1>, ReLU6>> ||
-                                     std::is_same_v<L, DepthwiseConv<3, Stride<2>, ReLU6>>) {
-                    out.push_back({Kind::depthwise, L::kernel, L::stride, true, false, node.name});
-                } else if constexpr (std::is_same_v<L, Concat> || std::is_same_v<L, ResizeBilinear>) {
-                    mnet::detail::fail(ErrorKind::unsupported, {node.name, ": not part of a classifier chain"});
-                } else {  // the stem and V1's / V2's pointwise convs, all ReLU6
-                    out.push_back({Kind::conv, L::kernel, L::stride, true, false, node.name});
-                }
-            },
-            node.layer);
-    }
+/// "CONV_2D", "AVERAGE_POOL_2D or MEAN": the ops that compute `kind`, for messages.
+inline std::string step_ops(OpStep::Kind kind) {
+    std::string out;
+    for (int code : step_codes(kind)) out += (out.empty() ? "" : " or ") + tflite_codes::op_name(code);
     return out;
+}
+
+/// True when `op` computes a step of `kind`.
+inline bool computes(const TfliteOp& op, OpStep::Kind kind) {
+    const std::vector<int> codes = step_codes(kind);
+    return std::find(codes.begin(), codes.end(), op.code) != codes.end();
+}
+
+/// True for the steps whose op holds weights (they fill the next WeightSlot).
+constexpr bool has_weights(OpStep::Kind kind) noexcept {
+    return kind == OpStep::Kind::conv || kind == OpStep::Kind::depthwise || kind == OpStep::Kind::logits;
+}
+
+/// TFLite's fused activation for `a`.
+constexpr tflite_schema::ActivationFunctionType tflite_activation(ActivationKind a) noexcept {
+    using A = tflite_schema::ActivationFunctionType;
+    switch (a) {
+        case ActivationKind::relu6: return A::RELU6;
+        case ActivationKind::relu: return A::RELU;
+        case ActivationKind::linear: return A::NONE;
+    }
+    return A::NONE;
 }
 
 /// The constant behind input `k` of `op`: the tensor itself, or the constant a
@@ -321,12 +312,95 @@ inline std::string activation_name(tflite_schema::ActivationFunctionType a) {
     return name && *name ? name : mnet::detail::message({"activation #", static_cast<int>(a)});
 }
 
-inline void check_activation(const TfliteFile& file, const TfliteOp& op, const ConvOptions& o, bool relu6,
-                             const std::string& what) {
-    const auto want = relu6 ? tflite_schema::ActivationFunctionType::RELU6 : tflite_schema::ActivationFunctionType::NONE;
+/// The op fuses the activation `step` has; Error(unsupported) naming both otherwise.
+inline void check_activation(const TfliteFile& file, const TfliteOp& op, const ConvOptions& o, const OpStep& step) {
+    const auto want = tflite_activation(step.activation);
     if (o.activation != want)
         file.fail(ErrorKind::unsupported, {where(op), ": fused activation ", activation_name(o.activation),
-                                           ", expected ", activation_name(want), " for ", what});
+                                           ", expected ", activation_name(want), " for ", step.what});
+}
+
+/// A weighted op's options match its step: stride, dilation, padding (VALID equals SAME
+/// only for a 1x1 kernel; otherwise the padding is the model's tf_same), unshuffled
+/// FULLY_CONNECTED weights, and the fused activation.
+inline void check_conv_options(const TfliteFile& f, const TfliteOp& op, const OpStep& step) {
+    const ConvOptions opts = conv_options(op);
+    if (op.code != tflite_codes::fully_connected) {
+        if (opts.stride_h != step.stride || opts.stride_w != step.stride)
+            f.fail(ErrorKind::unsupported, {where(op), ": stride ", opts.stride_h, "x", opts.stride_w, ", expected ",
+                                            step.stride, "x", step.stride, " for ", step.what});
+        if (opts.dilation_h != step.dilation || opts.dilation_w != step.dilation)
+            f.fail(ErrorKind::unsupported, {where(op), ": dilation ", opts.dilation_h, "x", opts.dilation_w,
+                                            ", expected ", step.dilation, "x", step.dilation, " for ", step.what});
+        if (!opts.same_padding && step.kernel != 1)
+            f.fail(ErrorKind::unsupported, {where(op), ": padding VALID, expected SAME for ", step.what});
+    } else {
+        const auto* fc = op.raw->builtin_options_as_FullyConnectedOptions();
+        if (fc && fc->weights_format() != 0)
+            f.fail(ErrorKind::unsupported, {where(op), ": shuffled FULLY_CONNECTED weights are not supported"});
+    }
+    check_activation(f, op, opts, step);
+}
+
+/// Fills `slot` from the weighted op `op` of `step` (options checked first): the
+/// weight's shape, the bias's (zero when absent), dequantized and reordered.
+/// `context` follows the step's name in the shape message (" ('features.0.0') of ...").
+inline void fill_slot(const TfliteFile& f, const TfliteOp& op, const OpStep& step, WeightSlot& slot,
+                      const std::string& context = "") {
+    check_conv_options(f, op, step);
+    const TfliteTensor& weight = constant_operand(f, op, 1, "weight");
+    const std::vector<std::int64_t> want = tflite_weight_shape(slot, op.code);
+    if (weight.shape != want)
+        f.fail(ErrorKind::shape, {where(op), ", weight ", tensor_label(weight), ": expected shape ",
+                                  tflite_shape_string(want), " for ", step.what, context, ", found ",
+                                  tflite_shape_string(weight.shape)});
+    std::vector<float> bias(slot.out_channels(), 0.0f);
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+        const TfliteTensor& b = constant_operand(f, op, 2, "bias");
+        const std::vector<std::int64_t> want_bias{static_cast<std::int64_t>(slot.out_channels())};
+        if (b.shape != want_bias)
+            f.fail(ErrorKind::shape, {where(op), ", bias ", tensor_label(b), ": expected shape ",
+                                      tflite_shape_string(want_bias), " for ", step.what, ", found ",
+                                      tflite_shape_string(b.shape)});
+        bias = dequantize(f, b);
+    }
+    slot.assign(to_slot_layout(slot, dequantize(f, weight)), bias);
+}
+
+/// A pool step's op averages all of an `in`-shaped tensor: AVERAGE_POOL_2D with an
+/// in.h × in.w filter and no activation, or MEAN over the constant axes {1, 2}.
+inline void check_global_pool(const TfliteFile& f, const TfliteOp& op, Shape in, const OpStep& step) {
+    if (op.code == tflite_codes::average_pool_2d) {
+        const auto* p = op.raw->builtin_options_as_Pool2DOptions();
+        if (!p || p->filter_height() != in.h || p->filter_width() != in.w)
+            f.fail(ErrorKind::unsupported,
+                   {where(op), ": expected a global ", in.h, "x", in.w, " average pool, found filter ",
+                    p ? mnet::detail::message({p->filter_height(), "x", p->filter_width()}) : std::string("none")});
+        check_activation(f, op, conv_options(op), step);
+        return;
+    }
+    const TfliteTensor& axes = constant_operand(f, op, 1, "axes");
+    if (axes.type != tflite_codes::int32 || axes.numel != 2)
+        f.fail(ErrorKind::unsupported, {where(op), ": expected two INT32 axes, found ", tensor_label(axes), " ",
+                                        tflite_codes::type_name(axes.type), " ", tflite_shape_string(axes.shape)});
+    const std::vector<std::int32_t> a = read_int32(f, axes);
+    const auto norm = [](std::int32_t v) { return v < 0 ? v + 4 : v; };
+    if (!((norm(a[0]) == 1 && norm(a[1]) == 2) || (norm(a[0]) == 2 && norm(a[1]) == 1)))
+        f.fail(ErrorKind::unsupported, {where(op), ": expected a mean over axes {1,2} (height, width)"});
+}
+
+/// Input `k` of `op` as `count` constant INT32 values (a resize's size, an arg-max's
+/// axis); Error(unsupported) naming the op, the tensor and what it is otherwise.
+inline std::vector<std::int32_t> int32_operand(const TfliteFile& f, const TfliteOp& op, std::size_t k,
+                                               const char* role, std::uint64_t count) {
+    if (k >= op.inputs.size() || op.inputs[k] < 0) f.fail(ErrorKind::format, {where(op), ": no ", role, " input"});
+    const TfliteTensor& t = f.tensor(op.inputs[k]);
+    if (!t.is_constant() || t.type != tflite_codes::int32 || t.numel != count)
+        f.fail(ErrorKind::unsupported,
+               {where(op), ": expected the ", role, " as ", count, " constant INT32 value(s), found ", tensor_label(t),
+                " ", tflite_codes::type_name(t.type), " ", tflite_shape_string(t.shape),
+                t.is_constant() ? "" : " computed at run time"});
+    return read_int32(f, t);
 }
 
 /// The output of `op` must be [1,h,w,c] (or [1,c] where `flat_ok` and h = w = 1).
@@ -424,7 +498,7 @@ namespace tflite_detail {
 
 inline Model build_model(const std::vector<TfliteFile>& files) {
     namespace c = tflite_codes;
-    using Kind = Expected::Kind;
+    using Kind = OpStep::Kind;
     if (files.empty()) mnet::detail::fail(ErrorKind::argument, {"load_tflite: no model file given"});
     for (const TfliteFile& f : files) check_supported(f);
     check_image_input(files.front());
@@ -472,20 +546,19 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
     Shape cur = graph.input_shape();
     std::size_t slot_index = 0;
     int block_input = -1;
-    for (const Expected& e : expected_ops(graph)) {
+    const std::vector<OpStep> steps = graph.ops();
+    for (const OpStep& e : steps)  // a chain: nothing joins or resizes tensors
+        if (e.kind == Kind::resize || e.kind == Kind::concat)
+            mnet::detail::fail(ErrorKind::unsupported, {e.what, ": not part of a classifier chain"});
+    for (const OpStep& e : steps) {
         const TfliteOp* op_ptr = walker.next(phase);
         if (!op_ptr)
             last.fail(ErrorKind::unsupported,
-                      {"the graph ends where ", model_name, " expects ", kind_ops(e.kind), " for ", e.what});
+                      {"the graph ends where ", model_name, " expects ", step_ops(e.kind), " for ", e.what});
         const TfliteOp& op = *op_ptr;
         const TfliteFile& f = walker.file();
-        const bool code_ok = e.kind == Kind::conv        ? op.code == c::conv_2d
-                             : e.kind == Kind::depthwise ? op.code == c::depthwise_conv_2d
-                             : e.kind == Kind::add       ? op.code == c::add
-                             : e.kind == Kind::pool      ? (op.code == c::average_pool_2d || op.code == c::mean)
-                                                         : (op.code == c::conv_2d || op.code == c::fully_connected);
-        if (!code_ok)
-            f.fail(ErrorKind::unsupported, {where(op), ": expected ", kind_ops(e.kind), " for ", e.what, " of ",
+        if (!computes(op, e.kind))
+            f.fail(ErrorKind::unsupported, {where(op), ": expected ", step_ops(e.kind), " for ", e.what, " of ",
                                             model_name, " (not a MobileNetV1/V2 graph mnet recognises)"});
         const ConvOptions opts = conv_options(op);
 
@@ -494,34 +567,16 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
                                             (op.inputs[1] == block_input && op.inputs[0] == walker.current()))))
                 f.fail(ErrorKind::unsupported,
                        {where(op), ": expected the residual sum of the block input and the projection for ", e.what});
-            check_activation(f, op, opts, false, e.what);
+            check_activation(f, op, opts, e);
             walker.advance(op);
             check_output_shape(f, op, cur, false);
             continue;
         }
         walker.require_reads_current(op);
-        if (e.block_start) block_input = walker.current();
+        if (e.feeds_add) block_input = walker.current();
 
         if (e.kind == Kind::pool) {
-            if (op.code == c::average_pool_2d) {
-                const auto* p = op.raw->builtin_options_as_Pool2DOptions();
-                if (!p || p->filter_height() != cur.h || p->filter_width() != cur.w)
-                    f.fail(ErrorKind::unsupported,
-                           {where(op), ": expected a global ", cur.h, "x", cur.w, " average pool, found filter ",
-                            p ? mnet::detail::message({p->filter_height(), "x", p->filter_width()})
-                              : std::string("none")});
-                check_activation(f, op, opts, false, e.what);
-            } else {
-                const TfliteTensor& axes = constant_operand(f, op, 1, "axes");
-                if (axes.type != c::int32 || axes.numel != 2)
-                    f.fail(ErrorKind::unsupported, {where(op), ": expected two INT32 axes, found ", tensor_label(axes),
-                                                    " ", tflite_codes::type_name(axes.type), " ",
-                                                    tflite_shape_string(axes.shape)});
-                const std::vector<std::int32_t> a = read_int32(f, axes);
-                const auto norm = [](std::int32_t v) { return v < 0 ? v + 4 : v; };
-                if (!((norm(a[0]) == 1 && norm(a[1]) == 2) || (norm(a[0]) == 2 && norm(a[1]) == 1)))
-                    f.fail(ErrorKind::unsupported, {where(op), ": expected a mean over axes {1,2} (height, width)"});
-            }
+            check_global_pool(f, op, cur, e);
             walker.advance(op);
             cur = {1, 1, cur.c};
             check_output_shape(f, op, cur, op.code == c::mean);
@@ -531,39 +586,7 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
 
         // A convolution: options, then weights into the next slot.
         WeightSlot& slot = slots[slot_index++];
-        if (op.code != c::fully_connected) {
-            if (opts.stride_h != e.stride || opts.stride_w != e.stride)
-                f.fail(ErrorKind::unsupported, {where(op), ": stride ", opts.stride_h, "x", opts.stride_w,
-                                                ", expected ", e.stride, "x", e.stride, " for ", e.what});
-            if (opts.dilation_h != 1 || opts.dilation_w != 1)
-                f.fail(ErrorKind::unsupported, {where(op), ": dilated convolutions are not supported"});
-            // VALID equals SAME for a 1x1 kernel; otherwise the padding is the model's tf_same.
-            if (!opts.same_padding && e.kernel != 1)
-                f.fail(ErrorKind::unsupported, {where(op), ": padding VALID, expected SAME for ", e.what});
-        } else {
-            const auto* fc = op.raw->builtin_options_as_FullyConnectedOptions();
-            if (fc && fc->weights_format() != 0)
-                f.fail(ErrorKind::unsupported, {where(op), ": shuffled FULLY_CONNECTED weights are not supported"});
-        }
-        check_activation(f, op, opts, e.relu6, e.what);
-
-        const TfliteTensor& weight = constant_operand(f, op, 1, "weight");
-        const std::vector<std::int64_t> want = tflite_weight_shape(slot, op.code);
-        if (weight.shape != want)
-            f.fail(ErrorKind::shape, {where(op), ", weight ", tensor_label(weight), ": expected shape ",
-                                      tflite_shape_string(want), " for ", e.what, " ('", slot.weight, "') of ",
-                                      model_name, ", found ", tflite_shape_string(weight.shape)});
-        std::vector<float> bias(slot.out_channels(), 0.0f);
-        if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
-            const TfliteTensor& b = constant_operand(f, op, 2, "bias");
-            const std::vector<std::int64_t> want_bias{static_cast<std::int64_t>(slot.out_channels())};
-            if (b.shape != want_bias)
-                f.fail(ErrorKind::shape, {where(op), ", bias ", tensor_label(b), ": expected shape ",
-                                          tflite_shape_string(want_bias), " for ", e.what, ", found ",
-                                          tflite_shape_string(b.shape)});
-            bias = dequantize(f, b);
-        }
-        slot.assign(to_slot_layout(slot, dequantize(f, weight)), bias);
+        fill_slot(f, op, e, slot, mnet::detail::message({" ('", slot.weight, "') of ", model_name}));
 
         walker.advance(op);
         if (e.kind == Kind::logits) {
@@ -571,8 +594,8 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
             check_output_shape(f, op, cur, true);
             phase = Walker::Phase::logits;
         } else {
-            const int h = axis_padding(cur.h, e.kernel, e.stride, Padding::tf_same).out;
-            const int w = axis_padding(cur.w, e.kernel, e.stride, Padding::tf_same).out;
+            const int h = axis_padding(cur.h, e.kernel, e.stride, Padding::tf_same, e.dilation).out;
+            const int w = axis_padding(cur.w, e.kernel, e.stride, Padding::tf_same, e.dilation).out;
             cur = {h, w, slot.oihw[0]};
             check_output_shape(f, op, cur, false);
         }

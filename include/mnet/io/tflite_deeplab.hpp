@@ -1,17 +1,19 @@
 // .tflite → DeepLabv3-MobileNetV2 (Google's deeplabv3_mnv2_*_pascal files). The graph
 // is not a chain (the ASPP head branches and joins), so instead of walking one running
 // tensor this importer matches by dataflow: every node of mnet's DeepLabV3 graph
-// (models/deeplab_v3.hpp) expects ops of given codes reading given tensors, and the
-// op of the file that reads exactly those tensors (through QUANTIZE/DEQUANTIZE of
-// activations, which a float engine skips) fills it. After the logits the file may
-// only resize (RESIZE_BILINEAR with the model's flags) and take ARG_MAX: those are
-// the caller's post-processing (runtime/segmentation.hpp). Weights are dequantized
-// to float as for the classifiers; every shape, option and activation is checked.
+// (models/deeplab_v3.hpp) lists its steps (Layer::append_ops), and the op of the file
+// computing that step (tflite.hpp's step_codes) and reading exactly those tensors
+// (through QUANTIZE/DEQUANTIZE of activations, which a float engine skips) fills it.
+// After the logits the file may only resize them to the input (RESIZE_BILINEAR with
+// the model's flags, possibly through a resize to their own size first, as Google's
+// files do) and take ARG_MAX over channels, and its output must be the end
+// of that chain: those are the caller's post-processing (runtime/segmentation.hpp).
+// Weights are dequantized to float as for the classifiers; every shape, option,
+// activation and constant size is checked.
 #pragma once
 
+#include <cstdint>
 #include <string>
-#include <type_traits>
-#include <variant>
 #include <vector>
 
 #include "mnet/io/detail/tflite_dequantize.hpp"
@@ -77,47 +79,6 @@ private:
     std::vector<int> canon_;
 };
 
-/// One op a DeepLab node expects.
-struct Step {
-    int code;
-    int kernel = 1, stride = 1, dilation = 1;
-    tflite_schema::ActivationFunctionType act = tflite_schema::ActivationFunctionType::NONE;
-    std::string what;
-};
-
-/// The steps of node `node`: the op codes and options the file must have for it.
-inline std::vector<Step> deeplab_steps(const Node& node) {
-    namespace c = tflite_codes;
-    using A = tflite_schema::ActivationFunctionType;
-    std::vector<Step> steps;
-    std::visit(
-        [&](const auto& l) {
-            using L = std::decay_t<decltype(l)>;
-            if constexpr (std::is_same_v<L, InvertedResidual<Stride<1>>> || std::is_same_v<L, InvertedResidual<Stride<2>>>) {
-                if (l.has_expand()) steps.push_back({c::conv_2d, 1, 1, 1, A::RELU6, node.name + " expand"});
-                steps.push_back({c::depthwise_conv_2d, 3, L::stride, l.depthwise().dilation(), A::RELU6, node.name + " depthwise"});
-                steps.push_back({c::conv_2d, 1, 1, 1, A::NONE, node.name + " project"});
-                if (l.has_residual()) steps.push_back({c::add, 1, 1, 1, A::NONE, node.name + " residual"});
-            } else if constexpr (std::is_same_v<L, Stem>) {
-                steps.push_back({c::conv_2d, 3, 2, 1, A::RELU6, node.name});
-            } else if constexpr (std::is_same_v<L, PointwiseConv<ReLU>>) {
-                steps.push_back({c::conv_2d, 1, 1, 1, A::RELU, node.name});
-            } else if constexpr (std::is_same_v<L, PointwiseConv<Linear>>) {
-                steps.push_back({c::conv_2d, 1, 1, 1, A::NONE, node.name});
-            } else if constexpr (std::is_same_v<L, GlobalAvgPool>) {
-                steps.push_back({c::average_pool_2d, 1, 1, 1, A::NONE, node.name});
-            } else if constexpr (std::is_same_v<L, ResizeBilinear>) {
-                steps.push_back({c::resize_bilinear, 1, 1, 1, A::NONE, node.name});
-            } else if constexpr (std::is_same_v<L, Concat>) {
-                steps.push_back({c::concatenation, 1, 1, 1, A::NONE, node.name});
-            } else {
-                mnet::detail::fail(ErrorKind::unsupported, {node.name, ": not a layer of DeepLabv3"});
-            }
-        },
-        node.layer);
-    return steps;
-}
-
 /// α, classes and output stride from the file's tensors.
 inline ModelInfo infer_deeplab_info(const TfliteFile& file) {
     namespace c = tflite_codes;
@@ -150,35 +111,19 @@ inline ModelInfo infer_deeplab_info(const TfliteFile& file) {
     return info;
 }
 
-/// Fills `slot` from conv op `op` (options checked against `step`).
-inline void fill_deeplab_slot(const TfliteFile& f, const TfliteOp& op, const Step& step, WeightSlot& slot) {
-    const ConvOptions opts = conv_options(op);
-    if (opts.stride_h != step.stride || opts.stride_w != step.stride)
-        f.fail(ErrorKind::unsupported, {where(op), ": stride ", opts.stride_h, "x", opts.stride_w, ", expected ",
-                                        step.stride, "x", step.stride, " for ", step.what});
-    if (opts.dilation_h != step.dilation || opts.dilation_w != step.dilation)
-        f.fail(ErrorKind::unsupported, {where(op), ": dilation ", opts.dilation_h, "x", opts.dilation_w, ", expected ",
-                                        step.dilation, "x", step.dilation, " for ", step.what});
-    if (!opts.same_padding && step.kernel != 1)
-        f.fail(ErrorKind::unsupported, {where(op), ": padding VALID, expected SAME for ", step.what});
-    if (opts.activation != step.act)
-        f.fail(ErrorKind::unsupported, {where(op), ": fused activation ", activation_name(opts.activation), ", expected ",
-                                        activation_name(step.act), " for ", step.what});
-    const TfliteTensor& weight = constant_operand(f, op, 1, "weight");
-    const std::vector<std::int64_t> want = tflite_weight_shape(slot, op.code);
-    if (weight.shape != want)
-        f.fail(ErrorKind::shape, {where(op), ", weight ", tensor_label(weight), ": expected shape ",
-                                  tflite_shape_string(want), " for ", step.what, ", found ",
-                                  tflite_shape_string(weight.shape)});
-    std::vector<float> bias(slot.out_channels(), 0.0f);
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
-        const TfliteTensor& b = constant_operand(f, op, 2, "bias");
-        if (b.shape != std::vector<std::int64_t>{static_cast<std::int64_t>(slot.out_channels())})
-            f.fail(ErrorKind::shape, {where(op), ", bias ", tensor_label(b), ": expected ", slot.out_channels(),
-                                      " values for ", step.what, ", found shape ", tflite_shape_string(b.shape)});
-        bias = dequantize(f, b);
-    }
-    slot.assign(to_slot_layout(slot, dequantize(f, weight)), bias);
+/// A RESIZE_BILINEAR op of `step`: the step's flags, and a constant size equal to the
+/// height and width of `out` (mnet takes the size from the graph, so a size computed at
+/// run time or another one would be silently ignored).
+inline void check_resize(const TfliteFile& f, const TfliteOp& op, const OpStep& step, Shape out) {
+    const auto* o = op.raw->builtin_options_as_ResizeBilinearOptions();
+    if (!o || o->align_corners() != step.resize.align_corners || o->half_pixel_centers() != step.resize.half_pixel_centers)
+        f.fail(ErrorKind::unsupported, {where(op), ": expected align_corners = ", step.resize.align_corners ? "true" : "false",
+                                        ", half_pixel_centers = ", step.resize.half_pixel_centers ? "true" : "false",
+                                        " for ", step.what});
+    const std::vector<std::int32_t> size = int32_operand(f, op, 1, "size", 2);
+    if (size[0] != out.h || size[1] != out.w)
+        f.fail(ErrorKind::unsupported, {where(op), ": resizes to ", size[0], "x", size[1], ", expected ", out.h, "x",
+                                        out.w, " for ", step.what});
 }
 
 /// Builds a DeepLabV3 model from one file.
@@ -202,61 +147,84 @@ inline Model build_deeplab(const std::vector<TfliteFile>& files) {
         const Node& node = graph.nodes()[i];
         std::vector<int> reads;
         for (int r : node.inputs) reads.push_back(tensor[static_cast<std::size_t>(r)]);
-        const int block_input = reads[0];
+        const Shape out_shape = shapes[i + 1];
+        int block_input = reads[0];
         int current = reads[0];
-        for (const Step& step : deeplab_steps(node)) {
+        for (const OpStep& step : graph.ops(i)) {
+            if (step.feeds_add) block_input = current;
             std::vector<int> want{current};
-            if (step.code == c::add) want = {block_input, current};
-            if (step.code == c::concatenation) want = reads;
-            const TfliteOp* op = match.take(step.code, want);
-            if (!op && step.code == c::add) op = match.take(step.code, {current, block_input});
-            if (!op && step.code == c::average_pool_2d) op = match.take(c::mean, want);
+            if (step.kind == OpStep::Kind::add) want = {block_input, current};
+            if (step.kind == OpStep::Kind::concat) want = reads;
+            const TfliteOp* op = nullptr;
+            for (int code : step_codes(step.kind)) {
+                if (!op) op = match.take(code, want);
+                if (!op && step.kind == OpStep::Kind::add) op = match.take(code, {current, block_input});
+            }
             if (!op)
-                f.fail(ErrorKind::unsupported, {"no ", c::op_name(step.code), " reading the tensors of ", step.what,
+                f.fail(ErrorKind::unsupported, {"no ", step_ops(step.kind), " reading the tensors of ", step.what,
                                                 " (not a DeepLabv3-MobileNetV2 graph mnet recognises)"});
-            if (step.code == c::conv_2d || step.code == c::depthwise_conv_2d) {
-                fill_deeplab_slot(f, *op, step, slots.at(slot_index++));
-            } else if (step.code == c::resize_bilinear) {
-                const auto* o = op->raw->builtin_options_as_ResizeBilinearOptions();
-                const ResizeFlags want_flags = info.upsample();
-                if (!o || o->align_corners() != want_flags.align_corners || o->half_pixel_centers() != want_flags.half_pixel_centers)
-                    f.fail(ErrorKind::unsupported, {where(*op), ": expected align_corners = true for ", step.what});
-            } else if (step.code == c::concatenation) {
+            if (has_weights(step.kind)) {
+                if (slot_index == slots.size())
+                    f.fail(ErrorKind::unsupported, {where(*op), ": more weighted ops than the graph's ", slots.size()});
+                fill_slot(f, *op, step, slots[slot_index++]);
+            } else if (step.kind == OpStep::Kind::resize) {
+                check_resize(f, *op, step, out_shape);
+            } else if (step.kind == OpStep::Kind::concat) {
                 const auto* o = op->raw->builtin_options_as_ConcatenationOptions();
                 if (!o || !(o->axis() == 3 || o->axis() == -1) ||
                     o->fused_activation_function() != tflite_schema::ActivationFunctionType::NONE)
                     f.fail(ErrorKind::unsupported, {where(*op), ": expected a concatenation along channels for ", step.what});
-            } else if (step.code != c::add) {  // the pool: global over the feature map
-                const auto* p = op->raw->builtin_options_as_Pool2DOptions();
-                const Shape in = shapes[static_cast<std::size_t>(node.inputs[0])];
-                if (op->code == c::average_pool_2d && (!p || p->filter_height() != in.h || p->filter_width() != in.w))
-                    f.fail(ErrorKind::unsupported, {where(*op), ": expected a global ", in.h, "x", in.w, " average pool"});
+            } else if (step.kind == OpStep::Kind::pool) {
+                check_global_pool(f, *op, shapes[static_cast<std::size_t>(node.inputs[0])], step);
+            } else {
+                check_activation(f, *op, conv_options(*op), step);
             }
             current = match.canon(op->outputs[0]);
         }
         tensor.push_back(current);
         const TfliteTensor& out = f.tensor(current);
-        const Shape s = shapes[i + 1];
-        if (out.shape != std::vector<std::int64_t>{1, s.h, s.w, s.c})
+        if (out.shape != std::vector<std::int64_t>{1, out_shape.h, out_shape.w, out_shape.c})
             f.fail(ErrorKind::shape, {node.name, ": output ", tensor_label(out), " has shape ",
-                                      tflite_shape_string(out.shape), ", expected [1,", s.h, ",", s.w, ",", s.c, "]"});
+                                      tflite_shape_string(out.shape), ", expected [1,", out_shape.h, ",", out_shape.w,
+                                      ",", out_shape.c, "]"});
     }
-    // What may follow the logits: resizing them (the model's flags) and ARG_MAX.
-    int logits = tensor.back();
+    // What may follow the logits: resizing them to the input (the model's flags), then
+    // ARG_MAX over channels; the file's output is the end of that chain.
+    int logits = tensor.back();  // the end of the chain so far
+    bool arg_max = false;        // nothing may follow the ARG_MAX
+    const Shape input = graph.input_shape();
+    Shape upsampled = shapes.back();  // where the resizes so far have brought the logits
     for (const TfliteOp* op : match.unused()) {
-        const bool reads_logits = !op->inputs.empty() && op->inputs[0] >= 0 && match.canon(op->inputs[0]) == logits;
-        if (reads_logits && op->code == c::resize_bilinear) {
+        const bool reads_logits = !arg_max && !op->inputs.empty() && op->inputs[0] >= 0 &&
+                                  match.canon(op->inputs[0]) == logits;
+        if (reads_logits && op->code == c::resize_bilinear && op->outputs.size() == 1) {
             const auto* o = op->raw->builtin_options_as_ResizeBilinearOptions();
             if (!o || !o->align_corners() || o->half_pixel_centers())
                 f.fail(ErrorKind::unsupported, {where(*op), ": the logits' upsampling must align corners"});
-            logits = match.canon(op->outputs.at(0));
-        } else if (reads_logits && op->code == c::arg_max) {
-            logits = -1;
+            // Google's files resize to the logits' own size (an identity), then to the input.
+            const std::vector<std::int32_t> size = int32_operand(f, *op, 1, "size", 2);
+            const bool unchanged = size[0] == upsampled.h && size[1] == upsampled.w;
+            if (!unchanged && !(size[0] == input.h && size[1] == input.w))
+                f.fail(ErrorKind::unsupported, {where(*op), ": the logits' upsampling resizes to ", size[0], "x", size[1],
+                                                ", expected ", input.h, "x", input.w, " (the input) or ", upsampled.h,
+                                                "x", upsampled.w, " (unchanged)"});
+            upsampled = {size[0], size[1], upsampled.c};
+            logits = match.canon(op->outputs[0]);
+        } else if (reads_logits && op->code == c::arg_max && op->outputs.size() == 1) {
+            const std::int32_t axis = int32_operand(f, *op, 1, "axis", 1)[0];
+            if (axis != 3 && axis != -1)
+                f.fail(ErrorKind::unsupported, {where(*op), ": ARG_MAX along axis ", axis, ", expected 3 (channels)"});
+            logits = match.canon(op->outputs[0]);
+            arg_max = true;
         } else {
             f.fail(ErrorKind::unsupported, {where(*op), ": not part of DeepLabv3-MobileNetV2 (after the logits only "
                                                         "RESIZE_BILINEAR and ARG_MAX may follow)"});
         }
     }
+    if (match.canon(f.output().index) != logits)
+        f.fail(ErrorKind::unsupported, {"the model output ", tensor_label(f.output()), " is not computed from the logits",
+                                        " (by RESIZE_BILINEAR, then ARG_MAX over channels): ",
+                                        tensor_label(f.tensor(logits)), " is"});
     if (slot_index != slots.size())
         f.fail(ErrorKind::unsupported, {"the file fills ", slot_index, " of ", slots.size(), " weight slots"});
     return Model(std::move(info), std::move(graph));

@@ -114,7 +114,7 @@ public:
     /// costs a check no string building.
     [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrorKind kind,
                                                       std::initializer_list<mnet::detail::MessagePart> what) const {
-        throw Error(kind, name_ + ": " + mnet::detail::message(what));
+        mnet::detail::fail(kind, {name_, ": ", mnet::detail::message(what)});
     }
 
 private:

@@ -39,6 +39,10 @@ public:
     void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight)); }
     /// Appends the FC row to `rows`.
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("Classifier"), a.padding, rows); }
+    /// The logits: one fully-connected (or 1x1 convolution) step, no activation.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::logits, 1, 1, 1, ActivationKind::linear, false, {}, std::string(name)});
+    }
 
     /// Appends the FC row (MAdds K·N, params K·N + N) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

@@ -61,6 +61,10 @@ public:
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), a.inputs[0], output_shape(a.inputs), 0, 0});
     }
+    /// One concatenation of all its inputs along channels.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::concat, 1, 1, 1, ActivationKind::linear, false, {}, std::string(name)});
+    }
 };
 
 }  // namespace mnet

@@ -50,6 +50,10 @@ public:
     void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
     /// Appends this layer's complexity row to `rows`.
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("Conv2d"), a.padding, rows); }
+    /// One K×K convolution with stride S and Act fused.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::conv, K, stride, 1, Act::kind, false, {}, std::string(name)});
+    }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

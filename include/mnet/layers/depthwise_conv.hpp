@@ -56,6 +56,10 @@ public:
     void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
     /// Appends this layer's complexity row to `rows`.
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("DepthwiseConv"), a.padding, rows); }
+    /// One depthwise K×K convolution with its stride, dilation and Act fused.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::depthwise, K, stride, dilation_, Act::kind, false, {}, std::string(name)});
+    }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

@@ -116,17 +116,25 @@ public:
     }
     /// Appends the block's slots under the node's name (see the overload below).
     void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { append_slots(n.name, slots); }
-    /// Appends one row per convolution to `rows`.
-    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const {
-        describe(a.single("InvertedResidual"), a.padding, rows);
-    }
-
     /// Appends one complexity row per convolution (expand, depthwise, project) to `rows`.
-    void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
+    void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const {
+        const Shape in = a.single("InvertedResidual");
         const Shape expanded{in.h, in.w, hidden_};
-        if (expand_) expand_->describe(in, padding, rows);
-        depthwise_.describe(expanded, padding, rows);
-        project_.describe(depthwise_.output_shape(expanded, padding), padding, rows);
+        if (expand_) expand_->describe(in, a.padding, rows);
+        depthwise_.describe(expanded, a.padding, rows);
+        project_.describe(depthwise_.output_shape(expanded, a.padding), a.padding, rows);
+    }
+    /// What a file keeps apart: "{name} expand" (if any), "{name} depthwise", "{name} project"
+    /// and, with the skip connection, the "{name} residual" sum of the block input and the projection.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        const std::string n(name);
+        const std::size_t first = ops.size();
+        if (expand_) expand_->append_ops(n + " expand", ops);
+        depthwise_.append_ops(n + " depthwise", ops);
+        project_.append_ops(n + " project", ops);
+        if (!has_residual()) return;
+        ops[first].feeds_add = true;
+        ops.push_back({OpStep::Kind::add, 1, 1, 1, ActivationKind::linear, false, {}, n + " residual"});
     }
 
     /// Appends the block's weight slots (torchvision names) to `slots`. With an
@@ -161,11 +169,6 @@ public:
         const Shape dw_shape = depthwise_.output_shape(expanded, padding);
         project_.forward(dw_out, dw_shape, out, nullptr, padding, par, has_residual() ? in : nullptr);
     }
-
-    /// The expand conv (empty when the ratio is 1).
-    const std::optional<PointwiseConv<ReLU6>>& expand() const noexcept { return expand_; }
-    const DepthwiseConv<3, S, ReLU6>& depthwise() const noexcept { return depthwise_; }  ///< The depthwise conv.
-    const PointwiseConv<Linear>& project() const noexcept { return project_; }          ///< The projection.
 
 private:
     /// Each thread takes a contiguous share of the output rows (its own band buffers,

@@ -66,8 +66,7 @@ inline void check_weight_sizes(const char* layer, std::size_t weight_expected, s
 /// Checks that an activation arriving at a layer has the channel count it was built for.
 inline void check_channels(const char* layer, Shape in, int expected) {
     if (in.c != expected)  // the message is built only on failure: run() calls this and must not allocate
-        throw Error(ErrorKind::shape,
-                    std::string(layer) + ": expected " + std::to_string(expected) + " input channels, got " + to_string(in));
+        fail(ErrorKind::shape, {layer, ": expected ", expected, " input channels, got ", to_string(in)});
 }
 
 }  // namespace detail

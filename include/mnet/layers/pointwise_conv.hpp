@@ -53,6 +53,10 @@ public:
     void append_slots(const NodeNames& n, std::vector<WeightSlot>& slots) { slots.push_back(slot(n.weight, n.batchnorm)); }
     /// Appends this layer's complexity row to `rows`.
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("PointwiseConv"), a.padding, rows); }
+    /// One 1x1 convolution with Act fused.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::conv, 1, 1, 1, Act::kind, false, {}, std::string(name)});
+    }
 
     /// Appends this layer's complexity row for input `in` to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {

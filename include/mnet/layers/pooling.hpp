@@ -21,6 +21,10 @@ public:
     void append_slots(const NodeNames&, std::vector<WeightSlot>&) {}
     /// Appends its row to `rows`.
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const { describe(a.single("GlobalAvgPool"), a.padding, rows); }
+    /// One global average pool.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::pool, 1, 1, 1, ActivationKind::linear, false, {}, std::string(name)});
+    }
     /// Appends its row (no MAdds, no params) to `rows`.
     void describe(Shape in, Padding padding, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), in, output_shape(in, padding), 0, 0});

@@ -48,6 +48,10 @@ public:
     void describe(const PlanArgs& a, std::vector<LayerStats>& rows) const {
         rows.push_back({type(), a.inputs[0], plan(a).output, 0, 0});
     }
+    /// One bilinear resize with its flags.
+    void append_ops(std::string_view name, std::vector<OpStep>& ops) const {
+        ops.push_back({OpStep::Kind::resize, 1, 1, 1, ActivationKind::linear, false, flags_, std::string(name)});
+    }
 
 private:
     ResizeFlags flags_;

@@ -123,6 +123,19 @@ public:
         return rows;
     }
 
+    /// The ops a model file computes node i with (OpStep), in order.
+    std::vector<OpStep> ops(std::size_t i) const {
+        std::vector<OpStep> out;
+        std::visit([&](const auto& l) { l.append_ops(nodes_[i].name, out); }, nodes_[i].layer);
+        return out;
+    }
+    /// Every node's ops, in execution order.
+    std::vector<OpStep> ops() const {
+        std::vector<OpStep> out;
+        for (const Node& node : nodes_) std::visit([&](const auto& l) { l.append_ops(node.name, out); }, node.layer);
+        return out;
+    }
+
     /// Every weight slot, in execution order.
     std::vector<WeightSlot> weight_slots() {
         std::vector<WeightSlot> slots;

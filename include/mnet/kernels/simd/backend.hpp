@@ -97,12 +97,6 @@ inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* 
 #endif
 }
 
-/// C[m×n] = epilogue(A[m×k]·W + bias), all rows.
-inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* a, const float* packed, float* c,
-                      const Epilogue& ep) noexcept {
-    pointwise(m, k, n, a, packed, c, ep, 0, m, 0, pointwise_panels(n));
-}
-
 // ---- Depthwise k×k. Weights arrive [C][1][k][k]. ------------------------------------
 constexpr bool depthwise_has_simd(int kernel, int stride) noexcept {
     return MNET_SIMD_ENABLED && kernel == 3 && (stride == 1 || stride == 2);
@@ -143,12 +137,6 @@ void depthwise(const ConvGeometry& g, const float* in, const float* packed, floa
 #endif
     const std::size_t taps = static_cast<std::size_t>(K * K) * static_cast<std::size_t>(g.in_c);
     reference::dwconv(g, in, packed, packed + taps, out, ep, y_begin, y_end, rows);
-}
-
-/// All output rows of a depthwise convolution.
-template <int K, int S>
-void depthwise(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
-    depthwise<K, S>(g, in, packed, out, ep, 0, g.out_h);
 }
 
 // ---- Dense k×k convolution (the stem). Weights arrive OIHW. -------------------------
@@ -193,11 +181,6 @@ inline void conv(const ConvGeometry& g, const float* in, const float* packed, fl
 #endif
     const std::size_t k = static_cast<std::size_t>(g.kernel * g.kernel) * static_cast<std::size_t>(g.in_c);
     reference::conv2d(g, in, packed, packed + k * static_cast<std::size_t>(g.out_c), out, ep, y_begin, y_end);
-}
-
-/// All output rows of a dense convolution.
-inline void conv(const ConvGeometry& g, const float* in, const float* packed, float* out, const Epilogue& ep) noexcept {
-    conv(g, in, packed, out, ep, 0, g.out_h);
 }
 
 // ---- Head: global average pool and the fully connected layer ([N][K] weights). ------
