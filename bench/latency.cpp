@@ -5,7 +5,7 @@
 // Without files it times MobileNetV1 1.0-224 and MobileNetV2 1.0-224. Besides wall
 // time it prints the calling thread's CPU time, which holds on a machine shared with
 // other jobs (1 thread only). --layers adds the per-node table of mnet::profile_layers
-// (runtime/profile.hpp: median ms, GFLOP/s, share; with --threads).
+// (runtime/profile.hpp: median ms, GFLOP/s, share, % of peak, roofline; with --threads).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -95,11 +95,14 @@ int main(int argc, char** argv) {
         else files.push_back(arg);
     }
     std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
+    const mnet::Machine machine = layers ? mnet::measure_machine() : mnet::Machine{};
     const auto run = [&](const std::string& name, const mnet::Model& model) {
         const mnet::SessionOptions options{.threads = threads, .fuse_blocks = fused};
         time_model(name, model, runs, warmup, options);
         if (layers)
-            std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, runs / 4), options)).c_str(), stdout);
+            std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, runs / 4), options), &machine, threads)
+                           .c_str(),
+                       stdout);
     };
     if (files.empty()) {
         run("mobilenet_v1_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v1));

@@ -129,6 +129,9 @@ private:
         push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, cur_}, {DNNL_ARG_DST, out}}, "avgpool", pd.impl_info_str());
         cur_ = out;
     }
+    // The classification networks this peer builds have neither; refuse other graphs.
+    void add(const mnet::Concat&) { require(false, "Concat nodes are not supported"); }
+    void add(const mnet::ResizeBilinear&) { require(false, "ResizeBilinear nodes are not supported"); }
     void add(const mnet::Classifier& l) {
         const dnnl::memory::dims d = cur_.get_desc().dims();  // N, C, 1, 1
         const dnnl::memory::dim n = l.out_channels();

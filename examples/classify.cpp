@@ -119,7 +119,9 @@ int run(const mnet::cli::ClassifyArgs& args) {
                     runs);
         const mnet::SessionOptions options{.threads = args.threads, .input_height = spec.resolution,
                                            .input_width = spec.resolution};
-        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, options)).c_str(), stdout);
+        const mnet::Machine machine = mnet::measure_machine();
+        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, options), &machine, args.threads).c_str(),
+                   stdout);
     }
     std::fflush(stdout);
     return 0;

@@ -26,7 +26,8 @@ TEST_CASE("backend: the layers' kernels are those of the ISA the compiler target
     const std::string name = mnet::kernels::backend_name();
 #if MNET_SIMD_ENABLED
     const std::string gemm = mnet::kernels::simd::gemm_kernels<mnet::kernels::simd::default_arch>[0].name;
-    CHECK(mnet::kernels::pointwise_mr() == static_cast<std::size_t>(mnet::kernels::pointwise_tile::mr));
+    for (const std::size_t k : {16u, 1024u})
+        CHECK(mnet::kernels::pointwise_mr(k) == static_cast<std::size_t>(mnet::kernels::pointwise_kernel(k).mr));
 #else
     const std::string gemm = "reference::gemm";
 #endif

@@ -2,6 +2,10 @@
 // run, on M/N around the tile edges, short and long K, ReLU6 and Linear, with and
 // without the residual.
 #include <array>
+#include <cstdlib>
+#include <string>
+
+#include "mnet/kernels/simd/backend.hpp"
 
 #include "support/gemm_tester.hpp"
 
@@ -55,6 +59,75 @@ TEMPLATE_LIST_TEST_CASE("gemm: the registry's first entry is the tile layers use
         CHECK(std::string(first.name) == "gemm_5x4v");
     else if constexpr (simd::lanes<TestType> > 1)
         CHECK(std::string(first.name) == "gemm_6x2v");
+}
+
+namespace {
+
+// The CPUs the dispatcher has a rule for, and one it has none for.
+const std::array<mnet::kernels::CpuId, 5> known_cpus{{
+    {mnet::kernels::CpuVendor::intel, 6, 143},  // Sapphire Rapids
+    {mnet::kernels::CpuVendor::intel, 6, 85},   // Skylake-SP / Cascade Lake
+    {mnet::kernels::CpuVendor::amd, 25, 17},    // Zen4 (Genoa)
+    {mnet::kernels::CpuVendor::amd, 26, 2},     // Zen5
+    {mnet::kernels::CpuVendor::other, 0, 0},
+}};
+
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("gemm dispatch: every tile the rule picks exists and matches the reference on odd shapes",
+                        "[kernel][gemm][dispatch]", TestArchs) {
+    namespace simd = mnet::kernels::simd;
+    for (const mnet::kernels::CpuId& cpu : known_cpus)
+        for (const std::size_t k : {std::size_t{1}, std::size_t{17}, simd::gemm_deep_k, std::size_t{333}}) {
+            const char* name = simd::gemm_tile_for<TestType>(cpu, k);
+            CAPTURE(static_cast<int>(cpu.vendor), cpu.family, cpu.model, k, name);
+            const simd::GemmKernel* kernel = simd::gemm_kernel_named<TestType>(name);
+            REQUIRE(kernel != nullptr);
+            const std::size_t mr = static_cast<std::size_t>(kernel->mr), nr = kernel->nr;
+            // channels not a multiple of the SIMD width, 1x1 and 2x2 spatial (m = 1, 4), tile edges
+            const std::array<std::size_t, 5> ms{1, 4, std::max<std::size_t>(1, mr - 1), mr + 1, 49};
+            const std::array<std::size_t, 5> ns{3, 17, nr - 1, nr + 5, 2 * nr + 24};
+            for (const std::size_t m : ms)
+                for (const std::size_t n : ns)
+                    GemmTester()
+                        .m(m)
+                        .k(k)
+                        .n(n)
+                        .residual(m % 2 == 1)
+                        .relu6(n % 2 == 1)
+                        .seed(static_cast<std::uint32_t>(31 * m + 7 * n + k))
+                        .test(*kernel);
+        }
+}
+
+TEMPLATE_LIST_TEST_CASE("gemm dispatch: AMD and unknown CPUs and shallow K keep the default tile; Intel AVX-512 "
+                        "gets the deeper one",
+                        "[kernel][gemm][dispatch]", TestArchs) {
+    namespace simd = mnet::kernels::simd;
+    const std::string first = simd::gemm_kernels<TestType>[0].name;
+    for (const mnet::kernels::CpuId& cpu : known_cpus) {
+        CHECK(simd::gemm_tile_for<TestType>(cpu, 16) == first);
+        if (cpu.vendor != mnet::kernels::CpuVendor::intel) CHECK(simd::gemm_tile_for<TestType>(cpu, 1024) == first);
+    }
+    const std::string intel_deep = simd::gemm_tile_for<TestType>(known_cpus[0], 1024);
+    CHECK(intel_deep == (simd::is_avx512<TestType> ? "gemm_8x3v" : first));
+    CHECK(simd::gemm_kernel_named<TestType>("no such tile") == nullptr);
+}
+
+TEST_CASE("gemm dispatch: the layers run the rule's tile for this CPU (or $MNET_GEMM_TILE's)", "[kernel][gemm][dispatch]") {
+    namespace simd = mnet::kernels::simd;
+    using Arch = simd::default_arch;
+    const char* env = std::getenv("MNET_GEMM_TILE");
+    const mnet::kernels::CpuId cpu = mnet::kernels::cpu_id();
+    for (const std::size_t k : {std::size_t{16}, std::size_t{1024}}) {
+        const simd::GemmKernel& chosen = simd::gemm_dispatch<Arch>(k);
+        const simd::GemmKernel* forced = env ? simd::gemm_kernel_named<Arch>(env) : nullptr;
+        CHECK(std::string(chosen.name) == (forced ? forced->name : simd::gemm_tile_for<Arch>(cpu, k)));
+        CHECK(&mnet::kernels::pointwise_kernel(k) == &chosen);
+    }
+    WARN("cpu vendor " << static_cast<int>(cpu.vendor) << " family " << cpu.family << " model " << cpu.model
+                       << ": 1x1 tiles " << simd::gemm_dispatch<Arch>(16).name << " (K < " << simd::gemm_deep_k
+                       << "), " << simd::gemm_dispatch<Arch>(1024).name);
 }
 
 #endif

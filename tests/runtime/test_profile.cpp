@@ -61,6 +61,41 @@ TEST_CASE("profile_layers: one row per node, MAdds add up to the complexity repo
     CHECK_THAT(table, Contains(rows.back().name));
     CHECK_THAT(table, Contains("total "));
     CHECK_THAT(table, Contains(std::to_string(madds) + " MAdds"));
+    CHECK_THAT(table, !Contains("roof_ms"));
+
+    // The roofline columns: a node's bytes are its weights and the activations it moves.
+    for (const LayerProfile& r : rows) CHECK(r.activation_bytes >= 4u * (r.in.h * r.in.w * r.in.c + r.out.h * r.out.w * r.out.c));
+    CHECK(rows.back().weight_bytes == 4u * (static_cast<std::uint64_t>(rows.back().in.c) + 1) * 10);  // FC K×N + bias
+    const Machine machine{.peak_gflops = 100, .l2_gbps = 200, .l3_gbps = 50, .l2_bytes = 1 << 20, .l3_bytes = 32 << 20};
+    const std::string roof = format_profile(rows, &machine, threads);
+    CHECK_THAT(roof, Contains("roof_ms t/roof"));
+    CHECK_THAT(roof, Contains("roofline "));
+}
+
+TEST_CASE("roofline: the larger of compute and memory time, activations from L2 when they fit", "[profile]") {
+    const Machine m{.peak_gflops = 100, .l2_gbps = 200, .l3_gbps = 50, .l2_bytes = 1 << 20, .l3_bytes = 32 << 20};
+    // 1 GFLOP at 100 GFLOP/s = 10 ms; 1 MB of weights from L3 at 50 GB/s = 0.02 ms.
+    Roofline r = roofline(m, 1, 1e9, 1e6, 0);
+    CHECK(r.compute_ms == Approx(10.0));
+    CHECK(r.memory_ms == Approx(0.02));
+    CHECK(r.ms() == Approx(10.0));
+    // 4 MB of weights + 0.5 MB of activations (in L2): 0.08 + 0.0025 ms.
+    r = roofline(m, 1, 1e6, 4e6, 5e5);
+    CHECK(r.activations_in_l2);
+    CHECK(r.ms() == Approx(0.0825));
+    // 1.5 MB of activations spill one core's L2, not two cores'.
+    CHECK_FALSE(roofline(m, 1, 0, 0, 1.5e6).activations_in_l2);
+    const Roofline two = roofline(m, 2, 1e9, 0, 1.5e6);
+    CHECK(two.activations_in_l2);
+    CHECK(two.compute_ms == Approx(5.0));
+}
+
+TEST_CASE("measure_machine: a positive peak and bandwidths, L2 faster than L3", "[profile]") {
+    const Machine m = measure_machine();
+    CHECK(m.peak_gflops > 0);
+    CHECK(m.l2_gbps > 0);
+    CHECK(m.l3_gbps > 0);
+    CHECK(m.l2_bytes > 0);
 }
 
 TEST_CASE("profile_layers: runs and threads must be positive", "[profile]") {

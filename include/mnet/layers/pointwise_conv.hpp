@@ -88,7 +88,7 @@ public:
                  const float* residual = nullptr, std::size_t out_stride = 0) const {
         const std::size_t m = static_cast<std::size_t>(in_shape.h) * static_cast<std::size_t>(in_shape.w);
         const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
-        const std::size_t panels = kernels::pointwise_panels(n), mr = kernels::pointwise_mr();
+        const std::size_t panels = kernels::pointwise_panels(k, n), mr = kernels::pointwise_mr(k);
         const kernels::Epilogue ep{Act::min, Act::max, residual, out_stride == n ? 0 : out_stride};
         if (m >= n || panels < static_cast<std::size_t>(par.threads())) {
             par.split((m + mr - 1) / mr, [&](std::size_t b0, std::size_t b1) {
@@ -105,7 +105,7 @@ public:
     void forward_rows(const float* in, std::size_t pixels, float* out, const float* residual = nullptr) const noexcept {
         const std::size_t k = static_cast<std::size_t>(in_c_), n = static_cast<std::size_t>(out_c_);
         kernels::pointwise(pixels, k, n, in, packed_.data(), out, {Act::min, Act::max, residual}, 0, pixels, 0,
-                           kernels::pointwise_panels(n));
+                           kernels::pointwise_panels(k, n));
     }
 
 private:

@@ -1,9 +1,10 @@
 // profile_layers: where an inference's time goes, node by node. A Session with the
 // caller's options (its plan, arena and threads; inverted residuals fused or not as
 // the plan decides) runs `runs` times after one warm-up pass and times each node's
-// forward(); each row gives the node's median time, multiply-adds and achieved GFLOP/s. Used by
-// `mnet-classify --profile` and `mnet-latency --layers`. Not part of
-// <mnet/mnet.hpp>: include it where you profile.
+// forward(); each row gives the node's median time, multiply-adds and achieved GFLOP/s,
+// and, given the Machine (roofline.hpp), its roofline time and how far above it the
+// node runs. Used by `mnet-classify --profile` and `mnet-latency --layers`. Not part
+// of <mnet/mnet.hpp>: include it where you profile.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/error.hpp"
 #include "mnet/models/model.hpp"
+#include "mnet/runtime/roofline.hpp"
 #include "mnet/runtime/session.hpp"
 
 namespace mnet {
@@ -32,6 +34,9 @@ struct LayerProfile {
     double median_ms = 0;     ///< median time of one forward over the runs
     double min_ms = 0;        ///< fastest run
     int band_rows = 0;        ///< rows per band if the node is a fused inverted residual, else 0
+    std::uint64_t weight_bytes = 0;      ///< fp32 weights the node reads (its layers' parameters × 4)
+    std::uint64_t activation_bytes = 0;  ///< activations read + written: each layer's input and output,
+                                         ///< or only the node's when it is a fused block (the rest stays in L1/L2)
 
     /// Achieved GFLOP/s at the median time (2 FLOPs per multiply-add).
     double gflops() const noexcept {
@@ -65,10 +70,17 @@ inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, co
         std::vector<LayerStats> stats;
         const PlanArgs args = graph.plan_args(i, shapes, in);
         std::visit([&](const auto& layer) { layer.describe(args, stats); }, graph.nodes()[i].layer);
+        const auto bytes = [](Shape sh) {
+            return std::uint64_t{4} * static_cast<std::uint64_t>(sh.h) * static_cast<std::uint64_t>(sh.w) *
+                   static_cast<std::uint64_t>(sh.c);
+        };
         for (const LayerStats& s : stats) {
             row.madds += s.madds;
+            row.weight_bytes += 4 * s.params;
+            if (row.band_rows == 0) row.activation_bytes += bytes(s.in) + bytes(s.out);
             row.types += (row.types.empty() ? "" : "+") + s.type;
         }
+        if (row.band_rows > 0) row.activation_bytes = bytes(row.in) + bytes(row.out);
     }
     const std::vector<float> input(session.input_size(), 0.5f);
     std::vector<std::vector<double>> ms(nodes, std::vector<double>(static_cast<std::size_t>(runs)));
@@ -95,30 +107,56 @@ inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, in
 
 /// The table mnet-classify --profile and mnet-latency --layers print: per node its
 /// name, layer types, input -> output shape, median ms, GFLOP/s and share of the
-/// total; then a line `total <ms> ms <GFLOP/s> GFLOP/s` (sum of the medians).
-inline std::string format_profile(const std::vector<LayerProfile>& rows) {
-    double total_ms = 0;
+/// total; then a line `total <ms> ms <GFLOP/s> GFLOP/s` (sum of the medians). With a
+/// `machine` (measure_machine()) and the profile's `threads`, four more columns: % of
+/// the FMA peak, the roofline time (roofline()), time / roofline and where the
+/// activations live (L2 or L3; weights always come from L3), and a roofline total.
+inline std::string format_profile(const std::vector<LayerProfile>& rows, const Machine* machine = nullptr,
+                                  int threads = 1) {
+    double total_ms = 0, total_roof = 0;
     std::uint64_t total_madds = 0;
     for (const LayerProfile& r : rows) {
         total_ms += r.median_ms;
         total_madds += r.madds;
     }
     std::string out;
-    char line[256];
-    std::snprintf(line, sizeof line, "%-14s %-52s %-12s    %-12s %10s %8s %7s\n", "node", "layers", "input", "output",
+    char line[320];
+    std::snprintf(line, sizeof line, "%-14s %-52s %-12s    %-12s %10s %8s %7s", "node", "layers", "input", "output",
                   "median_ms", "GFLOP/s", "share");
     out += line;
+    out += machine ? "  %peak  roof_ms t/roof act\n" : "\n";
+    const double peak = machine ? machine->peak_gflops * std::max(1, threads) : 0;
     for (const LayerProfile& r : rows) {
         const std::string layers = r.band_rows > 0 ? r.types + " (fused, " + std::to_string(r.band_rows) + "-row bands)" : r.types;
-        std::snprintf(line, sizeof line, "%-14s %-52s %-12s -> %-12s %10.3f %8.1f %6.1f%%\n", r.name.c_str(),
+        std::snprintf(line, sizeof line, "%-14s %-52s %-12s -> %-12s %10.3f %8.1f %6.1f%%", r.name.c_str(),
                       layers.c_str(), to_string(r.in).c_str(), to_string(r.out).c_str(), r.median_ms, r.gflops(),
                       total_ms > 0 ? 100.0 * r.median_ms / total_ms : 0.0);
         out += line;
+        if (machine) {
+            const Roofline roof = roofline(*machine, threads, 2.0 * static_cast<double>(r.madds),
+                                           static_cast<double>(r.weight_bytes), static_cast<double>(r.activation_bytes));
+            total_roof += roof.ms();
+            std::snprintf(line, sizeof line, " %6.1f%% %8.3f %6.2f %s%s\n", peak > 0 ? 100.0 * r.gflops() / peak : 0.0,
+                          roof.ms(), roof.ms() > 0 ? r.median_ms / roof.ms() : 0.0,
+                          roof.activations_in_l2 ? "L2" : "L3", roof.memory_ms > roof.compute_ms ? " mem" : "");
+            out += line;
+        } else {
+            out += "\n";
+        }
     }
     const double gflops = total_ms > 0 ? 2.0 * static_cast<double>(total_madds) / total_ms * 1e-6 : 0.0;
     std::snprintf(line, sizeof line, "total %.3f ms %.1f GFLOP/s (%zu nodes, %llu MAdds)\n", total_ms, gflops,
                   rows.size(), static_cast<unsigned long long>(total_madds));
-    return out + line;
+    out += line;
+    if (machine) {
+        std::snprintf(line, sizeof line,
+                      "roofline %.3f ms (time/roofline %.2f); machine per core: FMA peak %.1f GFLOP/s, read L2 %.0f GB/s, "
+                      "L3 %.0f GB/s, L2 %zu KiB, %d thread(s)\n",
+                      total_roof, total_roof > 0 ? total_ms / total_roof : 0.0, machine->peak_gflops, machine->l2_gbps,
+                      machine->l3_gbps, machine->l2_bytes / 1024, std::max(1, threads));
+        out += line;
+    }
+    return out;
 }
 
 }  // namespace mnet

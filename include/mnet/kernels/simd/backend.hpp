@@ -39,14 +39,17 @@ inline const char* backend_name() noexcept {
 
 // ---- 1x1 convolution (GEMM). Weights arrive [N = Cout][K = Cin]. -------------------
 #if MNET_SIMD_ENABLED
-// The kernels are named directly, not through the registries, so a TU only
-// instantiates the tiles it runs (compile time).
+// The stem names its tile directly, so a TU only instantiates what it runs; the 1x1
+// layers run the tile gemm_dispatch chose for this CPU (packing follows it).
 using pointwise_tile = simd::gemm_tile<simd::default_arch>;
+
+/// The 1x1 tile this process runs for K = `k` input channels (per CPU, see simd::gemm_tile_for).
+inline const simd::GemmKernel& pointwise_kernel(std::size_t k) noexcept { return simd::gemm_dispatch<simd::default_arch>(k); }
 #endif
 
 inline std::size_t pointwise_packed_floats(std::size_t k, std::size_t n) noexcept {
 #if MNET_SIMD_ENABLED
-    return simd::gemm_packed_floats(k, n, pointwise_tile::nr);
+    return simd::gemm_packed_floats(k, n, pointwise_kernel(k).nr);
 #else
     return k * n + n;  // B as [K][N], then the bias
 #endif
@@ -54,7 +57,7 @@ inline std::size_t pointwise_packed_floats(std::size_t k, std::size_t n) noexcep
 
 inline void pointwise_pack(std::size_t k, std::size_t n, const float* weight_nk, const float* bias, float* packed) {
 #if MNET_SIMD_ENABLED
-    simd::gemm_pack(k, n, pointwise_tile::nr, weight_nk, bias, packed);
+    simd::gemm_pack(k, n, pointwise_kernel(k).nr, weight_nk, bias, packed);
 #else
     for (std::size_t o = 0; o < n; ++o)
         for (std::size_t i = 0; i < k; ++i) packed[i * n + o] = weight_nk[o * k + i];
@@ -62,19 +65,21 @@ inline void pointwise_pack(std::size_t k, std::size_t n, const float* weight_nk,
 #endif
 }
 
-/// Work units of a pointwise layer: rows come in blocks of `pointwise_mr()`, columns in
-/// `pointwise_panels(n)` panels; any split of either gives bit-identical results.
-constexpr std::size_t pointwise_mr() noexcept {
+/// Work units of a K-deep pointwise layer: rows come in blocks of `pointwise_mr(k)`,
+/// columns in `pointwise_panels(k, n)` panels; any split of either gives bit-identical results.
+inline std::size_t pointwise_mr(std::size_t k) noexcept {
 #if MNET_SIMD_ENABLED
-    return static_cast<std::size_t>(pointwise_tile::mr);
+    return static_cast<std::size_t>(pointwise_kernel(k).mr);
 #else
+    (void)k;
     return 1;
 #endif
 }
-inline std::size_t pointwise_panels(std::size_t n) noexcept {
+inline std::size_t pointwise_panels(std::size_t k, std::size_t n) noexcept {
 #if MNET_SIMD_ENABLED
-    return simd::gemm_panels(n, pointwise_tile::nr);
+    return simd::gemm_panels(n, pointwise_kernel(k).nr);
 #else
+    (void)k;
     (void)n;
     return 1;  // the reference kernel always computes whole rows
 #endif
@@ -85,8 +90,7 @@ inline void pointwise(std::size_t m, std::size_t k, std::size_t n, const float* 
                       const Epilogue& ep, std::size_t m_begin, std::size_t m_end, std::size_t p_begin,
                       std::size_t p_end) noexcept {
 #if MNET_SIMD_ENABLED
-    simd::gemm<simd::default_arch, pointwise_tile::mr, pointwise_tile::nrv>(m, k, n, a, packed, c, ep, m_begin, m_end,
-                                                                            p_begin, p_end);
+    pointwise_kernel(k).fn(m, k, n, a, packed, c, ep, m_begin, m_end, p_begin, p_end);
 #else
     (void)m;
     if (p_begin >= p_end) return;
