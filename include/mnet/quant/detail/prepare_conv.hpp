@@ -44,6 +44,15 @@ inline std::vector<std::int32_t> fold_zero_point(const ConvState& s, int channel
     return out;
 }
 
+/// ConvState::zero_point_bias of a prepared op: `filter` as the kernels take it (CONV_2D
+/// [Cout, KH, KW, Cin], DEPTHWISE_CONV_2D [1, KH, KW, C]; FULLY_CONNECTED [N, 1, 1, K]).
+inline std::vector<std::int32_t> make_zero_point_bias(const ConvState& s, bool depthwise, ref::Nhwc filter) {
+    const auto taps = static_cast<std::size_t>(filter.h) * static_cast<std::size_t>(filter.w);
+    if (depthwise) return fold_zero_point(s, filter.c, taps, 1, static_cast<std::size_t>(filter.c));
+    const std::size_t per_channel = taps * static_cast<std::size_t>(filter.c);
+    return fold_zero_point(s, filter.n, per_channel, per_channel, 1);
+}
+
 /// Checks the bias operand (constant int32 of `channels` values) and returns its data.
 inline const std::int32_t* checked_bias(const OpContext& ctx, const Tensor* bias, int channels) {
     if (!bias) return nullptr;
@@ -209,12 +218,8 @@ inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
     p.multipliers = state->multipliers;
     state->weights = packed_weights(ctx, w);
     state->bias = checked_bias(ctx, b, channels);
-    const auto taps = static_cast<std::size_t>(kh) * static_cast<std::size_t>(kw);
-    state->zero_point_bias =
-        depthwise ? fold_zero_point(*state, channels, taps, 1, static_cast<std::size_t>(channels))
-                  : fold_zero_point(*state, channels, taps * static_cast<std::size_t>(in.c), taps * static_cast<std::size_t>(in.c), 1);
-
     const ref::Nhwc filter = depthwise ? ref::Nhwc{1, kh, kw, channels} : ref::Nhwc{channels, kh, kw, in.c};
+    state->zero_point_bias = make_zero_point_bias(*state, depthwise, filter);
     const ref::Nhwc out = nhwc(y);
     const int xi = x.id, yi = y.id;
     if (int8) return conv_step<std::int8_t>(state, depthwise, in, filter, out, xi, yi);
@@ -268,7 +273,7 @@ inline Step prepare_fully_connected(const OpContext& ctx) {
     p.multipliers = state->multipliers;
     state->weights = packed_weights(ctx, w);
     state->bias = checked_bias(ctx, b, n);
-    state->zero_point_bias = fold_zero_point(*state, n, static_cast<std::size_t>(k), static_cast<std::size_t>(k), 1);
+    state->zero_point_bias = make_zero_point_bias(*state, false, ref::Nhwc{n, 1, 1, k});
     const int xi = x.id, yi = y.id;
     if (x.type == io::tflite_codes::int8) return fully_connected_step<std::int8_t>(state, batches, k, n, xi, yi);
     return fully_connected_step<std::uint8_t>(state, batches, k, n, xi, yi);
