@@ -117,7 +117,8 @@ void prepare(const Config& c) {
     mnet::Model model = make_model(c);
     live.madds = static_cast<double>(mnet::stats::complexity(model.graph()).madds);
     live.session.emplace(model,
-                         mnet::SessionOptions{.threads = c.threads, .max_batch = c.batch, .fuse_blocks = c.fused});
+                         mnet::SessionOptions{.threads = c.threads, .max_batch = c.batch, .fuse_blocks = c.fused,
+                                              .precision = mnet::Precision::float32});  // the float kernels
     live.input.assign(live.session->input_size() * static_cast<std::size_t>(c.batch), 0.0f);
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);

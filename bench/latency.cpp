@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
     std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
     const mnet::Machine machine = layers ? mnet::measure_machine() : mnet::Machine{};
     const auto run = [&](const std::string& name, const mnet::Model& model) {
-        const mnet::SessionOptions options{.threads = threads, .fuse_blocks = fused};
+        const mnet::SessionOptions options{.threads = threads, .fuse_blocks = fused,
+                                           .precision = mnet::Precision::float32};  // the float kernels
         time_model(name, model, runs, warmup, options);
         if (layers)
             std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, runs / 4), options), &machine, threads)

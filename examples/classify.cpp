@@ -68,7 +68,12 @@ int run(const mnet::cli::ClassifyArgs& args) {
     // A head (--model BASE --model HEAD.safetensors) names its own classes.
     const mnet::Labels labels = model.head() && args.labels.empty() ? mnet::Labels(model.head()->names(), "head")
                                                                     : find_labels(args, model.num_classes());
-    mnet::Session session(model, {.threads = args.threads, .input_height = spec.resolution, .input_width = spec.resolution});
+    mnet::Session session(model, {.threads = args.threads, .input_height = spec.resolution, .input_width = spec.resolution,
+                                  .precision = args.precision});
+    // An integer session takes the model's own uint8 input: the resized pixels, rounded.
+    const bool integer = session.precision() == mnet::Precision::integer;
+    mnet::require(!(integer && args.profile), mnet::ErrorKind::argument,
+                  "--profile times the float graph's layers; add --precision float for a quantized model");
 
     std::ofstream dump;
     if (!args.dump_logits.empty()) {
@@ -77,11 +82,17 @@ int run(const mnet::cli::ClassifyArgs& args) {
     }
 
     std::vector<float> bench_input;
+    std::vector<std::uint8_t> bench_pixels;
     for (const std::string& path : args.images) {
         const mnet::Image image = mnet::read_image(path);
-        std::vector<float> input = mnet::preprocess(image, spec);
+        std::vector<float> input;
+        std::vector<std::uint8_t> pixels;
+        if (integer)
+            pixels = mnet::preprocess_pixels(image, spec);
+        else
+            input = mnet::preprocess(image, spec);
         const auto start = Clock::now();
-        const std::span<const float> logits = session.run(input);
+        const std::span<const float> logits = integer ? session.run_pixels(pixels) : session.run(input);
         const double elapsed = ms_since(start);
         if (dump.is_open()) write_logits(dump, args.dump_logits, logits);
 
@@ -93,7 +104,10 @@ int run(const mnet::cli::ClassifyArgs& args) {
             std::printf("%d  %d  %.6f  %s\n", rank++, r.index, static_cast<double>(r.score), label);
         }
         std::printf("inference_ms %.3f\n", elapsed);
-        if (bench_input.empty()) bench_input = std::move(input);
+        if (bench_input.empty() && bench_pixels.empty()) {
+            bench_input = std::move(input);
+            bench_pixels = std::move(pixels);
+        }
     }
     if (dump.is_open()) {
         dump.close();
@@ -101,11 +115,12 @@ int run(const mnet::cli::ClassifyArgs& args) {
     }
 
     if (args.bench > 0) {
-        session.run(bench_input);  // warm-up: caches, page faults, thread start-up
+        auto once = [&] { integer ? session.run_pixels(bench_pixels) : session.run(bench_input); };
+        once();  // warm-up: caches, page faults, thread start-up
         std::vector<double> times(static_cast<std::size_t>(args.bench));
         for (double& t : times) {
             const auto start = Clock::now();
-            session.run(bench_input);
+            once();
             t = ms_since(start);
         }
         std::sort(times.begin(), times.end());

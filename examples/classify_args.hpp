@@ -2,7 +2,7 @@
 // and a fuzzer can drive it: strings in, ClassifyArgs or Error(argument) out.
 //   mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]
 //                 [--preset tf_inception|torchvision] [--input-size N] [--dump-logits OUT] [--bench N]
-//                 [--profile] IMAGE...
+//                 [--profile] [--precision int8|float] IMAGE...
 // `--opt value` and `--opt=value` both work; `--` ends the options.
 #pragma once
 
@@ -15,6 +15,7 @@
 
 #include "mnet/core/error.hpp"
 #include "mnet/models/model.hpp"
+#include "mnet/runtime/memory_plan.hpp"
 
 namespace mnet::cli {
 
@@ -28,6 +29,7 @@ struct ClassifyArgs {
     std::string dump_logits;                ///< empty: no dump
     int bench = 0;                          ///< timed runs after a warm-up; 0: no benchmark
     bool profile = false;                   ///< print the per-layer profile (mnet::profile_layers)
+    Precision precision = Precision::automatic;  ///< --precision int8|float; automatic: the model's own
     std::vector<std::string> images;
     bool help = false;
 };
@@ -35,7 +37,7 @@ struct ClassifyArgs {
 inline constexpr const char* classify_usage =
     "usage: mnet-classify --model FILE [--model FILE2] [--labels FILE] [--top K] [--threads N]\n"
     "                     [--preset tf_inception|torchvision] [--input-size N] [--dump-logits OUT]\n"
-    "                     [--bench N] [--profile] IMAGE...\n"
+    "                     [--bench N] [--profile] [--precision int8|float] IMAGE...\n"
     "  --model FILE        .safetensors or .tflite weights; give it twice to chain two files\n"
     "                      or to replace the classifier by a head from mnet-imprint (labels from it)\n"
     "  --labels FILE       one label per line (default: imagenet_<classes>.txt in <model dir>/labels\n"
@@ -45,7 +47,10 @@ inline constexpr const char* classify_usage =
     "  --preset NAME       preprocessing; default is the one the model file names\n"
     "  --input-size N      classify at N x N (32..4096; default: the model's resolution): MobileNets\n"
     "                      are fully convolutional up to the global pool\n"
-    "  --dump-logits OUT   write the raw logits of every image, little-endian float32\n"
+    "  --dump-logits OUT   write the raw logits of every image, little-endian float32 (integer\n"
+    "                      execution: the dequantized logits, scale * (q - zero_point))\n"
+    "  --precision P       int8: integer execution (quantized .tflite files; their default),\n"
+    "                      fed the resized pixels rounded to uint8; float: float execution\n"
     "  --bench N           after classifying, time N runs of the first image after a warm-up;\n"
     "                      ends with 'latency_ms min=<x> median=<y>'\n"
     "  --profile           then time every layer of the network (20 runs after a warm-up, with\n"
@@ -70,6 +75,13 @@ inline int parse_int(std::string_view option, std::string_view text, int lo, int
     return value;
 }
 
+/// --precision: int8 (integer execution, uint8 or int8 models alike) or float.
+inline Precision parse_precision(std::string_view text) {
+    if (text == "int8") return Precision::integer;
+    if (text == "float") return Precision::float32;
+    throw Error(ErrorKind::argument, "--precision expects int8 or float, got '" + std::string(text) + "'");
+}
+
 inline Preprocess parse_preset(std::string_view text) {
     if (text == "tf_inception") return Preprocess::tf_inception;
     if (text == "torchvision") return Preprocess::torchvision;
@@ -83,7 +95,7 @@ inline Preprocess parse_preset(std::string_view text) {
 inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
     ClassifyArgs out;
     bool seen_labels = false, seen_top = false, seen_threads = false, seen_preset = false, seen_dump = false,
-         seen_bench = false, seen_profile = false, seen_size = false;
+         seen_bench = false, seen_profile = false, seen_size = false, seen_precision = false;
     auto once = [](bool& seen, std::string_view option) {
         require(!seen, ErrorKind::argument, std::string(option) + " given twice");
         seen = true;
@@ -120,7 +132,7 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
         require(name != "--profile", ErrorKind::argument, "--profile takes no value");
         const bool known = name == "--model" || name == "--labels" || name == "--top" || name == "--threads" ||
                            name == "--preset" || name == "--dump-logits" || name == "--bench" ||
-                           name == "--input-size";
+                           name == "--input-size" || name == "--precision";
         require(known, ErrorKind::argument, "unknown option '" + name + "'");
         if (!has_value) {
             require(i + 1 < args.size(), ErrorKind::argument, "missing value after " + name);
@@ -145,6 +157,9 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
         } else if (name == "--input-size") {
             once(seen_size, name);
             out.input_size = detail::parse_int(name, value, 32, 4096);
+        } else if (name == "--precision") {
+            once(seen_precision, name);
+            out.precision = detail::parse_precision(value);
         } else if (name == "--dump-logits") {
             once(seen_dump, name);
             out.dump_logits = value;
@@ -156,6 +171,8 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
     if (out.help) return out;
     require(!out.models.empty(), ErrorKind::argument, "--model is required");
     require(!out.images.empty(), ErrorKind::argument, "no image given");
+    require(!(out.profile && out.precision == Precision::integer), ErrorKind::argument,
+            "--profile times the float graph's layers; it does not combine with --precision int8");
     return out;
 }
 

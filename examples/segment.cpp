@@ -81,7 +81,7 @@ int run(const mnet::cli::SegmentArgs& args) {
                             "DeepLab file such as deeplabv3_mnv2_pascal_quant.tflite"});
     const mnet::InputSpec spec = model.input_spec();
     const mnet::ResizeFlags upsample = model.info().upsample();
-    mnet::Session session(model, {.threads = args.threads});
+    mnet::Session session(model, {.threads = args.threads, .precision = args.precision});
     const mnet::Shape shape = session.output_shape();
     const mnet::Labels labels = find_labels(args, shape.c);
 
@@ -95,8 +95,11 @@ int run(const mnet::cli::SegmentArgs& args) {
     for (const std::string& path : args.images) {
         const mnet::Image image = mnet::read_image(path);
         const mnet::SegmentationInput prepared = mnet::prepare_segmentation(image, spec);
+        // An integer session takes the model's own uint8 input: the resized pixels, rounded.
+        const bool integer = session.precision() == mnet::Precision::integer;
+        const std::vector<std::uint8_t> pixels = integer ? mnet::preprocess_pixels(image, spec) : std::vector<std::uint8_t>{};
         const auto start = Clock::now();
-        const std::span<const float> logits = session.run(prepared.input);
+        const std::span<const float> logits = integer ? session.run_pixels(pixels) : session.run(prepared.input);
         const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         const mnet::Mask mask = mnet::segmentation_mask(logits, shape, upsample, prepared.letterbox);
         if (dump_logits.is_open()) write_floats(dump_logits, args.dump_logits, logits);

@@ -1,7 +1,7 @@
 // Command line of mnet-segment, parsed without touching any file so that tests and a
 // fuzzer can drive it: strings in, SegmentArgs or Error(argument) out.
 //   mnet-segment --model FILE [--labels FILE] [--threads N] [--out DIR] [--dump-logits OUT]
-//                [--dump-mask OUT] [--precision float] IMAGE...
+//                [--dump-mask OUT] [--precision int8|float] IMAGE...
 // `--opt value` and `--opt=value` both work; `--` ends the options.
 #pragma once
 
@@ -25,14 +25,14 @@ struct SegmentArgs {
     std::string out = ".";         ///< folder for <name>.mask.png and <name>.overlay.png
     std::string dump_logits;       ///< empty: no dump; else low-resolution logits, float32 HWC, images in order
     std::string dump_mask;         ///< empty: no dump; else masks as raw uint8 at each image's size, in order
-    std::string precision = "float";  ///< activations' type; only float exists so far
+    Precision precision = Precision::automatic;  ///< --precision int8|float; automatic: the model's own
     std::vector<std::string> images;
     bool help = false;
 };
 
 inline constexpr const char* segment_usage =
     "usage: mnet-segment --model FILE [--labels FILE] [--threads N] [--out DIR] [--dump-logits OUT]\n"
-    "                    [--dump-mask OUT] [--precision float] IMAGE...\n"
+    "                    [--dump-mask OUT] [--precision int8|float] IMAGE...\n"
     "  --model FILE        a segmentation model, e.g. deeplabv3_mnv2_pascal_quant.tflite\n"
     "  --labels FILE       one label per line (default: pascal_voc_<classes>.txt in <model dir>/labels\n"
     "                      or <model dir>/../labels; without one, labels print as '-')\n"
@@ -44,7 +44,8 @@ inline constexpr const char* segment_usage =
     "                      before any resize), little-endian float32, images in order\n"
     "  --dump-mask OUT     write the mask of every image at the image's size, one uint8 class\n"
     "                      index per pixel, row-major, images in order\n"
-    "  --precision float   activations in float32 (the only one so far)\n"
+    "  --precision P       int8: integer execution (the default for quantized files; logits\n"
+    "                      dumped dequantized, scale * (q - zero_point)); float: float32\n"
     "Prints per image: 'image PATH WxH', 'input RxR valid WxH logits HxWxC', one line\n"
     "'class INDEX SHARE PIXELS LABEL' per class present (largest first), 'inference_ms T'\n"
     "and 'wrote MASK_PNG OVERLAY_PNG'.\n";
@@ -108,9 +109,7 @@ inline SegmentArgs parse_segment_args(std::span<const std::string> args) {
         } else if (name == "--dump-mask") {
             out.dump_mask = value;
         } else {
-            require(value == "float", ErrorKind::argument,
-                    "--precision expects float (the only precision so far), got '" + value + "'");
-            out.precision = value;
+            out.precision = detail::parse_precision(value);
         }
     }
     if (out.help) return out;

@@ -47,7 +47,7 @@ if [ "$group" = models ]; then
   run "no --model"                   "--model is required" "$photo"
   run "unknown option"               "unknown option" --model "$deeplab" --top 3 "$photo"
   run "bad --threads"                "--threads"      --model "$deeplab" --threads 0 "$photo"
-  run "bad --precision"              "--precision"    --model "$deeplab" --precision int8 "$photo"
+  run "bad --precision"              "--precision expects int8 or float" --model "$deeplab" --precision uint8 "$photo"
   run "two images, one output name"  "bird_513.mask.png" --model "$deeplab" "$photo" "$tmp/../bird_513.jpg"
 else
   run "zero-byte image"              "empty.png"      --model "$deeplab" --out "$tmp" "$tmp/empty.png"

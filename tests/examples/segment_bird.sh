@@ -19,7 +19,8 @@ check() {  # check NAME CONDITION-STATUS
   if [ "$2" -eq 0 ]; then echo "ok    $1"; else echo "FAIL  $1"; failures=$((failures + 1)); fi
 }
 
-"$bin" --model "$data/weights/tflite/deeplabv3_mnv2_pascal_quant.tflite" --threads "$threads" --out "$tmp/out" \
+# --precision float: the float path against the float64 reference (tests/examples/precision.sh: integers)
+"$bin" --model "$data/weights/tflite/deeplabv3_mnv2_pascal_quant.tflite" --precision float --threads "$threads" --out "$tmp/out" \
        --dump-logits "$tmp/logits.f32" --dump-mask "$tmp/mask.u8" "$data/images/segmentation/bird_513.png" \
        >"$tmp/stdout" 2>"$tmp/stderr"
 status=$?

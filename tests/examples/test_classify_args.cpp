@@ -58,6 +58,20 @@ TEST_CASE("classify args: --profile is a flag", "[cli]") {
     CHECK(image.images == std::vector<std::string>{"--profile"});
 }
 
+TEST_CASE("classify args: --precision int8|float", "[cli]") {
+    auto parse = [](std::vector<std::string> args) { return parse_classify_args(args); };
+    CHECK(parse({"--model", "m", "x.jpg"}).precision == mnet::Precision::automatic);
+    CHECK(parse({"--model", "m", "--precision", "int8", "x.jpg"}).precision == mnet::Precision::integer);
+    CHECK(parse({"--model", "m", "--precision=float", "x.jpg"}).precision == mnet::Precision::float32);
+    CHECK(parse({"--model", "m", "--precision=float", "--profile", "x.jpg"}).profile);
+    CHECK_THAT(error_of({"--model", "m", "--precision", "uint8", "x.jpg"}),
+               Contains("--precision expects int8 or float, got 'uint8'"));
+    CHECK_THAT(error_of({"--model", "m", "--precision", "int8", "--precision", "int8", "x.jpg"}),
+               Contains("--precision given twice"));
+    CHECK_THAT(error_of({"--model", "m", "--precision", "int8", "--profile", "x.jpg"}),
+               Contains("--profile times the float graph"));
+}
+
 TEST_CASE("classify args: defaults, --help and --", "[cli]") {
     const ClassifyArgs a = parse({"x.jpg", "--model", "m.safetensors"});
     CHECK(a.top == 5);

@@ -37,7 +37,7 @@ TEST_CASE("segment args: full command line", "[cli]") {
     CHECK(a.out == "masks");
     CHECK(a.dump_logits == "l.f32");
     CHECK(a.dump_mask == "m.u8");
-    CHECK(a.precision == "float");
+    CHECK(a.precision == mnet::Precision::float32);
     CHECK(a.labels == "voc.txt");
     CHECK(a.images == std::vector<std::string>{"a/bird.png", "b/cat.jpg"});
     CHECK_FALSE(a.help);
@@ -49,7 +49,8 @@ TEST_CASE("segment args: defaults", "[cli]") {
     CHECK(a.out == ".");
     CHECK(a.dump_logits.empty());
     CHECK(a.dump_mask.empty());
-    CHECK(a.precision == "float");
+    CHECK(a.precision == mnet::Precision::automatic);
+    CHECK(parse({"--model", "d.tflite", "--precision=int8", "x.png"}).precision == mnet::Precision::integer);
     CHECK(a.labels.empty());
     CHECK(parse({"--help"}).help);
 }
@@ -71,7 +72,7 @@ TEST_CASE("segment args: errors name the option", "[cli]") {
     CHECK_THAT(error_of({"--model", "m", "--model", "n", "x.png"}), Contains("--model given twice"));
     CHECK_THAT(error_of({"--model", "m", "--threads", "0", "x.png"}), Contains("--threads expects an integer"));
     CHECK_THAT(error_of({"--model", "m", "--threads", "2x", "x.png"}), Contains("--threads"));
-    CHECK_THAT(error_of({"--model", "m", "--precision", "int8", "x.png"}), Contains("--precision expects float"));
+    CHECK_THAT(error_of({"--model", "m", "--precision", "uint8", "x.png"}), Contains("--precision expects int8 or float, got 'uint8'"));
     CHECK_THAT(error_of({"--model", "m", "--top", "3", "x.png"}), Contains("unknown option '--top'"));
     CHECK_THAT(error_of({"--model", "m", "x.png", "--out"}), Contains("missing value after --out"));
     CHECK_THAT(error_of({"--model", "m", "--out=", "x.png"}), Contains("--out needs a non-empty value"));

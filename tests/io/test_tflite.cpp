@@ -60,7 +60,7 @@ void check_reference_config(const std::string& config) {
     for (const std::string& path : want.weights)
         CHECK_THAT(model.info().source, Catch::Contains(std::filesystem::path(path).filename().string()));
 
-    Session session(model);
+    Session session(model, {.precision = Precision::float32});  // against the float64 reference
     float worst = 0;
     std::ostringstream top1;
     for (const std::string& image : test::reference_images()) {
@@ -159,7 +159,7 @@ TEST_CASE("tflite: synthetic V1 files in every weight encoding equal the directl
     CHECK(imported.info().resolution == opt.resolution);
     CHECK(imported.num_classes() == opt.classes);
 
-    Session a(imported), b(direct_model(file));
+    Session a(imported, {.precision = Precision::float32}), b(direct_model(file));
     std::vector<float> input(a.input_size());
     for (std::size_t i = 0; i < input.size(); ++i) input[i] = std::sin(0.37f * static_cast<float>(i));
     const auto got_span = a.run(input);

@@ -54,7 +54,7 @@ TEST_CASE("DeepLabv3-MobileNetV2: Google's files against the float64 reference",
     CHECK(model.info().width == (model_name == "deeplabv3_mnv2_pascal_quant" ? 1.0f : 0.5f));
     const int threads = GENERATE(1, 2);
     CAPTURE(model_name, threads);
-    Session session(model, {.threads = threads});
+    Session session(model, {.threads = threads, .precision = Precision::float32});  // the float64 reference
     REQUIRE(session.output_shape() == Shape{33, 33, 21});
     float worst = 0;
     double worst_mask = 1.0;
@@ -81,7 +81,7 @@ TEST_CASE("DeepLabv3-MobileNetV2: Google's files against the float64 reference",
 
 TEST_CASE("DeepLabv3-MobileNetV2: agrees with Google's own mask of bird_513.png", "[reference][deeplab]") {
     const Model model = load(test::data_file("weights/tflite/deeplabv3_mnv2_pascal_quant.tflite"));
-    Session session(model);
+    Session session(model, {.precision = Precision::float32});
     const Image png = read_image(test::data_file("images/segmentation/bird_513.png"));
     const auto logits = session.run(deeplab_input(png));
     const std::vector<std::uint8_t> mask = mask_of(logits, session.output_shape(), model.info().upsample(), 513, 513);

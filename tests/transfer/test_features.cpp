@@ -52,7 +52,8 @@ TEST_CASE("features: a session stops before the classifier; its logits are the c
     const std::size_t width = model.info().arch == Arch::mobilenet_v2
                                   ? static_cast<std::size_t>(MobileNetV2::last_channels(model.info().width))
                                   : static_cast<std::size_t>(MobileNetV1::channels(1024, model.info().width));
-    Session logits_session(model);
+    // Features are float: a quantized model's logits here come from its float graph too.
+    Session logits_session(model, {.precision = Precision::float32});
     Session features_session(model, {.output = SessionOutput::features});
     Session unit_session(model, {.output = SessionOutput::unit_features});
     CHECK(logits_session.output_size() == static_cast<std::size_t>(model.num_classes()));
@@ -98,7 +99,7 @@ TEST_CASE("features: the V1 embedding extractor loads alone, as the features of 
     CHECK(alone.info().width == 1.0f);
     CHECK(feature_node_count(alone.graph()) == alone.graph().nodes().size());  // no classifier node
     const Model chained = load(std::vector<std::string>{extractor, head});
-    Session a(alone);  // logits of a model without classifier: its features
+    Session a(alone, {.precision = Precision::float32});  // logits of a model without classifier: its features
     Session b(chained, {.output = SessionOutput::features});
     REQUIRE(a.output_size() == 1024);
     REQUIRE(b.output_size() == 1024);
@@ -107,7 +108,7 @@ TEST_CASE("features: the V1 embedding extractor loads alone, as the features of 
     const std::span<const float> fb = b.run(input);
     for (std::size_t i = 0; i < fa.size(); ++i) CHECK(fa[i] == fb[i]);
     // the chained model's classifier on the extractor's features gives its logits
-    Session logits(chained);
+    Session logits(chained, {.precision = Precision::float32});
     const std::span<const float> l = logits.run(input);
     const std::vector<float> by_hand = classify_features(chained, fa);
     for (std::size_t i = 0; i < by_hand.size(); ++i) CHECK(by_hand[i] == l[i]);

@@ -115,6 +115,12 @@ inline constexpr double imagenet_std[3] = {0.229, 0.224, 0.225};
 /// preset this is prepare_segmentation(image, spec).input.
 MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec spec);
 
+/// The input of an integer (quantized) model for `image`: the same crop and resize as
+/// preprocess(), the resized pixels p rounded floor(p + 0.5) to uint8 (as TFLite's
+/// label_image feeds a uint8 model: ../shared/reference/README.md), 1 × R × R × 3, RGB;
+/// deeplab pads with 128. What Session::run_pixels takes.
+MNET_LOADERS_INLINE std::vector<std::uint8_t> preprocess_pixels(const Image& image, InputSpec spec);
+
 }  // namespace mnet
 
 #ifndef MNET_SEPARATE_LOADERS

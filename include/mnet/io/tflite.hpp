@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "mnet/io/detail/tflite_dequantize.hpp"
+#include "mnet/quant/build_program.hpp"
 #include "mnet/io/file.hpp"
 #include "mnet/io/tflite_file.hpp"
 #include "mnet/models/model.hpp"
@@ -609,8 +610,20 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
 
 }  // namespace tflite_detail
 
-/// Builds a model from already-parsed files, chained in order.
-inline Model load_tflite_files(const std::vector<TfliteFile>& files) { return tflite_detail::build_model(files); }
+/// Builds a model from already-parsed files, chained in order. A quantized graph (a uint8
+/// or int8 input) is also prepared for integer execution (Model::integer_program); if the
+/// integer path refuses it, the model still loads for float execution and
+/// Model::integer_note() says why.
+inline Model load_tflite_files(const std::vector<TfliteFile>& files) {
+    Model model = tflite_detail::build_model(files);
+    const int input_type = files.front().input().type;
+    if (input_type != tflite_codes::uint8 && input_type != tflite_codes::int8) return model;
+    try {
+        return model.with_integer_program(std::make_shared<const quant::Program>(quant::build_program(files)));
+    } catch (const Error& e) {
+        return model.with_integer_program(nullptr, e.what());
+    }
+}
 
 /// Loads one .tflite file, or several that chain into one network (extractor, then head).
 inline Model load_tflite(const std::vector<std::string>& paths) {

@@ -17,6 +17,10 @@
 
 namespace mnet {
 
+namespace quant {
+struct Program;  // quant/program.hpp: a quantized file prepared for integer execution
+}
+
 /// Which network a model is.
 enum class Arch { mobilenet_v1, mobilenet_v2, deeplab_v3 };
 
@@ -96,6 +100,20 @@ public:
         return out;
     }
 
+    /// The model's integer program (a quantized .tflite prepared for integer execution
+    /// at load), or null: a float file, or one the integer path refuses (integer_note()).
+    const std::shared_ptr<const quant::Program>& integer_program() const noexcept { return program_; }
+    /// Why a quantized file has no integer program (the loader's error message), or empty.
+    const std::string& integer_note() const noexcept { return integer_note_; }
+    /// This model with an integer program (or, when null, the reason it has none); shares
+    /// the graph and weights.
+    Model with_integer_program(std::shared_ptr<const quant::Program> program, std::string note = {}) const {
+        Model out = *this;
+        out.program_ = std::move(program);
+        out.integer_note_ = std::move(note);
+        return out;
+    }
+
 private:
     struct State {
         ModelInfo info;
@@ -103,6 +121,8 @@ private:
     };
     std::shared_ptr<const State> state_;
     std::shared_ptr<const Head> head_;
+    std::shared_ptr<const quant::Program> program_;
+    std::string integer_note_;
 };
 
 }  // namespace mnet

@@ -28,6 +28,10 @@ constexpr int tflite_type_of() noexcept {
 /// One tensor of the interpreter: metadata from the file plus its bytes.
 struct Tensor {
     int index = 0;                   ///< position in the file's tensor list
+    /// Slot in a program (what prepared steps address): `index` for a single file; chained
+    /// files (quant/program.hpp) number on, and a file's input takes the slot of the
+    /// previous file's output.
+    int id = 0;
     std::string name;                ///< as in the file
     int type = 0;                    ///< TFLite TensorType (io::tflite_codes)
     std::vector<int> shape;          ///< dimensions

@@ -31,6 +31,28 @@ enum class SessionOutput {
     unit_features,  ///< the same, L2-normalised
 };
 
+/// The arithmetic a Session runs a model in.
+enum class Precision {
+    /// integer for a quantized .tflite model (as TensorFlow Lite runs it) when the session's
+    /// options allow it (logits output, native input size, no head), else float32
+    automatic,
+    /// TFLite's integer kernels, bit-exact with its reference kernels (quant/README.md):
+    /// uint8/int8 activations; Error(unsupported) for a float model or options it cannot honour
+    integer,
+    /// float activations (a quantized model's weights dequantized at load)
+    float32,
+};
+
+/// "automatic", "integer" or "float32".
+constexpr const char* to_string(Precision p) noexcept {
+    switch (p) {
+        case Precision::automatic: return "automatic";
+        case Precision::integer: return "integer";
+        case Precision::float32: return "float32";
+    }
+    return "?";
+}
+
 /// How a Session runs: threads, batch, input size, and how inverted residuals execute.
 struct SessionOptions {
     int threads = 1;    ///< worker threads (1 = run inline on the caller's thread)
@@ -48,6 +70,8 @@ struct SessionOptions {
     /// Logits, or the pooled features before the classifier (a model with a head runs to
     /// its features for logits too).
     SessionOutput output = SessionOutput::logits;
+    /// Integer or float execution; by default a quantized model runs in integers.
+    Precision precision = Precision::automatic;
 };
 
 /// Where one tensor lives.

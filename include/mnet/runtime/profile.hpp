@@ -53,6 +53,7 @@ inline std::vector<LayerProfile> profile_layers(const Model& model, int runs, co
     if (runs < 1) detail::fail(ErrorKind::argument, {"profile_layers: runs must be >= 1, got ", runs});
     SessionOptions one = options;
     one.max_batch = 1;
+    one.precision = Precision::float32;  // the nodes timed are the float graph's
     Session session(model, one);
     const Graph& graph = model.graph();
     const MemoryPlan& plan = session.memory_plan();

@@ -3,6 +3,9 @@
 // large as the peak activation memory) and then `run` only binds pointers: no heap
 // allocation per inference. `reshape` plans again for another input size; the
 // Model's weights are never touched.
+// Precision (SessionOptions::precision): a quantized .tflite model runs in integers by
+// default (runtime/integer_runner.hpp: its quant::Program over a uint8/int8 arena,
+// logits dequantized for run()); Precision::float32 runs its dequantized float graph.
 // Thread safety: a Session is not thread-safe (one caller runs it at a time; its
 // own worker threads are internal); make one per concurrent caller. They may all
 // share one Model (tests/runtime/test_concurrency.cpp: 8 threads, clean under TSan).
@@ -21,6 +24,7 @@
 #include "mnet/core/aligned_buffer.hpp"
 #include "mnet/core/parallel.hpp"
 #include "mnet/models/model.hpp"
+#include "mnet/runtime/integer_runner.hpp"
 #include "mnet/runtime/memory_plan.hpp"
 #include "mnet/transfer/features.hpp"
 
@@ -39,12 +43,14 @@ public:
     explicit Session(Model model, SessionOptions options = {}) : model_(std::move(model)), options_(options) {
         plan();
         if (options_.threads > 1) pool_ = std::make_unique<ThreadPool>(options_.threads);
-        if (head_runs())
+        if (head_runs() && !integer_)
             head_logits_ = AlignedBuffer(model_.head()->num_classes() * static_cast<std::size_t>(options_.max_batch));
     }
 
     const Model& model() const noexcept { return model_; }                ///< The model it runs.
     const SessionOptions& options() const noexcept { return options_; }  ///< As constructed (and reshaped).
+    /// What it runs in: Precision::integer or Precision::float32 (automatic resolved).
+    Precision precision() const noexcept { return integer_ ? Precision::integer : Precision::float32; }
     Shape input_shape() const noexcept { return plan_.input; }            ///< One input image (h × w × 3).
     /// One image's output: the plan's (logits, features or segmentation logits), or the head's logits.
     Shape output_shape() const noexcept {
@@ -57,7 +63,7 @@ public:
     std::size_t output_size() const noexcept { return output_shape().size(); }
     /// Bytes of the arena this session owns (all activations, scratch and outputs):
     /// memory_plan().peak_activation_bytes() (a head's logits live in a buffer of their own).
-    std::size_t arena_bytes() const noexcept { return arena_.size() * sizeof(float); }
+    std::size_t arena_bytes() const noexcept { return integer_ ? integer_->arena_bytes() : arena_.size() * sizeof(float); }
     /// The plan the arena follows (tensors, per-node scratch, fused blocks' band rows).
     const MemoryPlan& memory_plan() const noexcept { return plan_; }
 
@@ -79,15 +85,47 @@ public:
 
     /// Runs N = input.size() / input_size() images (NHWC, N ≤ max_batch) and returns
     /// N × output_size() floats, valid until the next run.
+    /// An integer session first turns the floats back into the model's uint8 pixels
+    /// (IntegerRunner::run_floats: exact except for a resized pixel on a .5, where a
+    /// float cannot say which way it rounds; run_pixels is exact).
     std::span<const float> run(std::span<const float> input) {
         const std::size_t batch = check_batch(input.size());
+        if (integer_) {
+            for (std::size_t n = 0; n < batch; ++n) integer_->run_floats(input.data() + n * input_size(), n, Parallel{pool_.get()});
+            return {integer_->output(), batch * output_size()};
+        }
         for (std::size_t n = 0; n < batch; ++n) run_one(input.data() + n * input_size(), n, nullptr);
         return finish(batch);
+    }
+
+    /// Integer sessions: runs N images given as the model's own input tensor (uint8 or
+    /// int8 values, input_size() per image: for tf_inception models the resized pixels
+    /// rounded floor(p + 0.5), preprocess_pixels()) and returns the dequantized logits,
+    /// scale · (q − zero_point), as run() does. Error(unsupported) on a float session,
+    /// Error(shape) on a size that is not 1 to max_batch images.
+    std::span<const float> run_pixels(std::span<const std::uint8_t> pixels) {
+        if (!integer_)
+            detail::fail(ErrorKind::unsupported, {"Session::run_pixels: the session runs in float32; integer input takes "
+                                                  "an integer session (Precision::integer on a quantized model)"});
+        const std::size_t batch = check_batch(pixels.size());
+        for (std::size_t n = 0; n < batch; ++n)
+            integer_->run_pixels(pixels.data() + n * input_size(), n, Parallel{pool_.get()});
+        return {integer_->output(), batch * output_size()};
+    }
+
+    /// Integer sessions: the last image's logits as the integer graph computed them
+    /// (before dequantization), valid until the next run. Error(unsupported) on a float session.
+    QuantizedOutput quantized_output() const {
+        if (!integer_) detail::fail(ErrorKind::unsupported, {"Session::quantized_output: the session runs in float32"});
+        return integer_->quantized_output();
     }
 
     /// Runs one image as run() does and stores each node's wall time (ms) in
     /// `node_ms` (one per graph node): what profile_layers measures with.
     std::span<const float> run_timed(std::span<const float> input, std::span<double> node_ms) {
+        if (integer_)
+            detail::fail(ErrorKind::unsupported, {"Session::run_timed: per-node timing covers float sessions only "
+                                                  "(Precision::float32)"});
         if (check_batch(input.size()) != 1 || node_ms.size() != plan_.nodes.size())
             detail::fail(ErrorKind::argument, {"Session::run_timed: one image and ", plan_.nodes.size(), " timings"});
         run_one(input.data(), 0, node_ms.data());
@@ -116,7 +154,16 @@ private:
     bool head_runs() const noexcept { return model_.head() && options_.output == SessionOutput::logits; }
 
     void plan() {
-        plan_ = plan_memory(model_.graph(), planned());
+        MemoryPlan shapes = plan_memory(model_.graph(), planned());  // checks the options, sizes the float graph
+        if (integer_possible(shapes)) {
+            integer_ = std::make_unique<IntegerRunner>(model_.integer_program(), options_.max_batch, model_.info().preprocess);
+            plan_ = integer_->plan();
+            arena_ = AlignedBuffer();
+            views_.clear();
+            return;
+        }
+        integer_.reset();
+        plan_ = std::move(shapes);
         arena_ = AlignedBuffer((plan_.peak_activation_bytes() + sizeof(float) - 1) / sizeof(float));
         std::fill_n(arena_.data(), arena_.size(), 0.0f);
         views_.assign(plan_.tensors.size(), {});
@@ -124,6 +171,36 @@ private:
             const TensorPlan& p = plan_.tensors[t];
             views_[t] = {base(p, 0), p.shape, p.dtype, p.pixel_stride};
         }
+    }
+
+    /// Whether this session runs the integer program: false for Precision::float32; for
+    /// Precision::integer, true or Error(unsupported) with the reason; automatic: when it can.
+    bool integer_possible(const MemoryPlan& shapes) const {
+        if (options_.precision == Precision::float32) return false;
+        const bool required = options_.precision == Precision::integer;
+        const quant::Program* program = model_.integer_program().get();
+        std::string why;
+        if (!program) {
+            why = model_.integer_note().empty() ? "not a quantized model"
+                                                : "the integer path refuses the file: " + model_.integer_note();
+        } else if (model_.head()) {
+            why = "a model with a head (the head runs in float)";
+        } else if (options_.output != SessionOutput::logits) {
+            why = "features output (integer sessions return logits)";
+        } else {
+            const Shape native = detail::image_shape(program->tensors[static_cast<std::size_t>(program->input)].shape);
+            const Shape logits = detail::image_shape(program->tensors[static_cast<std::size_t>(program->logits)].shape);
+            if (shapes.input.h != native.h || shapes.input.w != native.w || shapes.input.c != native.c)
+                why = "input size " + to_string(shapes.input) + " (the integer graph takes " + to_string(native) + ")";
+            else if (logits.size() != shapes.output().size())
+                why = "its logits " + to_string(logits) + " do not match the float graph's output " +
+                      to_string(shapes.output());
+        }
+        if (why.empty()) return true;
+        if (required)
+            detail::fail(ErrorKind::unsupported, {model_.info().source, ": integer execution: ", why,
+                                                  " (Precision::float32 runs it in float)"});
+        return false;
     }
 
     float* output_base() noexcept {
@@ -176,6 +253,7 @@ private:
     std::vector<TensorView> views_;     // one per tensor id; run() only rebinds input and output
     std::unique_ptr<ThreadPool> pool_;  // none for threads = 1: run inline, no synchronisation
     AlignedBuffer head_logits_;         // max_batch × the head's classes (models with a head only)
+    std::unique_ptr<IntegerRunner> integer_;  // the integer plan and arena, or null (float32)
 };
 
 }  // namespace mnet

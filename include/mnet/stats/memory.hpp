@@ -39,4 +39,27 @@ inline std::string format_memory_plan(const Graph& graph, const MemoryPlan& plan
     return out + line;
 }
 
+/// The same report for an integer session's plan (Session::precision() == integer): one
+/// line per op it runs (its output's element type, shape and bytes, and everything alive
+/// while it runs, the uint8 input included), then the output region and exactly one line
+/// `peak_activation_bytes=<integer>`.
+inline std::string format_integer_memory_plan(const MemoryPlan& plan) {
+    std::string out;
+    char line[160];
+    std::snprintf(line, sizeof line, "%-4s %-5s %-14s %10s %10s\n", "#", "type", "output", "out_bytes", "live");
+    out += line;
+    std::snprintf(line, sizeof line, "%-4s %-5s %-14s %10zu %10s\n", "in", to_string(plan.tensors[0].dtype),
+                  to_string(plan.tensors[0].shape).c_str(), plan.tensors[0].bytes, "");
+    out += line;
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        const TensorPlan& t = plan.tensors[i + 1];
+        std::snprintf(line, sizeof line, "%-4zu %-5s %-14s %10zu %10zu\n", i, to_string(t.dtype), to_string(t.shape).c_str(),
+                      t.bytes, plan.live_bytes(i));
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "output region %zu bytes (float logits)\npeak_activation_bytes=%zu\n",
+                  plan.output_region_bytes(), plan.peak_activation_bytes());
+    return out + line;
+}
+
 }  // namespace mnet::stats

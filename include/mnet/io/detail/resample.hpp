@@ -47,13 +47,25 @@ struct Taps {
     std::vector<double> weight;
 };
 
-/// tf_inception: src = (d + 0.5)·size/out − 0.5, clamped to [0, size − 1]; two taps
-/// (i0, 1 − f) and (i1, f), offset by where the crop starts.
+/// a·b rounded to double on its own: a fused multiply-add (what -march=native and
+/// -ffp-contract=fast make of `sum += a * b`) rounds differently, and exact .5 ties of the
+/// resized pixels must land where the reference's do (preprocess_pixels rounds them).
+inline double product(double a, double b) noexcept {
+    volatile double p = a * b;
+    return p;
+}
+
+/// tf_inception: src = (d + 0.5)·(size/out) − 0.5, clamped to [0, size − 1]; two taps
+/// (i0, 1 − f) and (i1, f), offset by where the crop starts. The scale size/out is
+/// rounded first, as the reference does: many resized pixels are exact .5 ties in
+/// real arithmetic, and the uint8 input of the integer models (floor(p + 0.5)) then
+/// depends on which way float64 errs — (d + 0.5)·size/out flips 21 of chelsea's.
 inline Taps bilinear_taps(int offset, int size, int out) {
     Taps t{2, std::vector<int>(static_cast<std::size_t>(out), 2), std::vector<int>(static_cast<std::size_t>(out) * 2),
            std::vector<double>(static_cast<std::size_t>(out) * 2)};
+    const double scale = static_cast<double>(size) / out;
     for (int d = 0; d < out; ++d) {
-        double src = (d + 0.5) * size / out - 0.5;
+        double src = product(d + 0.5, scale) - 0.5;
         src = std::clamp(src, 0.0, static_cast<double>(size - 1));
         const int i0 = static_cast<int>(std::floor(src));
         const int i1 = std::min(i0 + 1, size - 1);
@@ -143,9 +155,9 @@ inline std::vector<double> resample(const Image& src, const Taps& rows, const Ta
             for (int c = 0; c < 3; ++c) {
                 double sum = 0;
                 for (int k = 0; k < cols.count[j]; ++k)
-                    sum += line[static_cast<std::size_t>(cols.index[at + static_cast<std::size_t>(k)]) * 3 +
-                                static_cast<std::size_t>(c)] *
-                           cols.weight[at + static_cast<std::size_t>(k)];
+                    sum += product(line[static_cast<std::size_t>(cols.index[at + static_cast<std::size_t>(k)]) * 3 +
+                                        static_cast<std::size_t>(c)],
+                                   cols.weight[at + static_cast<std::size_t>(k)]);
                 dst[j * 3 + static_cast<std::size_t>(c)] = sum;
             }
         }
@@ -157,10 +169,10 @@ inline std::vector<double> resample(const Image& src, const Taps& rows, const Ta
         for (std::size_t v = 0; v < out_w * 3; ++v) {
             double sum = 0;
             for (int k = 0; k < rows.count[i]; ++k)
-                sum += filtered[static_cast<std::size_t>(rows.index[at + static_cast<std::size_t>(k)] - first_row) *
-                                    out_w * 3 +
-                                v] *
-                       rows.weight[at + static_cast<std::size_t>(k)];
+                sum += product(filtered[static_cast<std::size_t>(rows.index[at + static_cast<std::size_t>(k)] - first_row) *
+                                            out_w * 3 +
+                                        v],
+                               rows.weight[at + static_cast<std::size_t>(k)]);
             out[i * out_w * 3 + v] = sum;
         }
     }
@@ -251,6 +263,41 @@ MNET_LOADERS_INLINE std::vector<float> preprocess(const Image& image, InputSpec 
             input[i] = static_cast<float>((pixels[i] / 255.0 - imagenet_mean[i % 3]) / imagenet_std[i % 3]);
     }
     return input;
+}
+
+MNET_LOADERS_INLINE std::vector<std::uint8_t> preprocess_pixels(const Image& image, InputSpec spec) {
+    io::detail::require_image(image, "preprocess_pixels");
+    if (spec.resolution < 1 || spec.resolution > 8192)
+        detail::fail(ErrorKind::argument, {"preprocess_pixels: resolution must be in [1, 8192], got ", spec.resolution});
+    const int r = spec.resolution;
+    auto round_pixel = [](double p) { return static_cast<std::uint8_t>(std::clamp(std::floor(p + 0.5), 0.0, 255.0)); };
+    if (spec.preset == Preprocess::deeplab) {
+        const Letterbox box = deeplab_letterbox(image.height, image.width, r);
+        const auto side = static_cast<std::size_t>(r);
+        const auto valid_w = static_cast<std::size_t>(box.valid_width);
+        std::vector<std::uint8_t> out(side * side * 3, 128);  // the padding: p = 128, x = 0
+        if (box.valid_height == image.height && box.valid_width == image.width) {
+            for (std::size_t y = 0; y < static_cast<std::size_t>(image.height); ++y)
+                std::copy_n(image.rgb.data() + y * valid_w * 3, valid_w * 3, out.data() + y * side * 3);
+            return out;
+        }
+        const std::vector<double> pixels =
+            io::detail::resample(image, io::detail::align_corners_taps(image.height, box.valid_height),
+                                 io::detail::align_corners_taps(image.width, box.valid_width));
+        for (std::size_t y = 0; y < static_cast<std::size_t>(box.valid_height); ++y)
+            for (std::size_t v = 0; v < valid_w * 3; ++v) out[y * side * 3 + v] = round_pixel(pixels[y * valid_w * 3 + v]);
+        return out;
+    }
+    std::vector<double> pixels;
+    if (spec.preset == Preprocess::tf_inception) {
+        pixels = resize_bilinear(image, tf_inception_crop(image.height, image.width), r, r);
+    } else {
+        const ImageSize resized = resize_short_side(image.height, image.width, torchvision_resize_size(r));
+        pixels = resize_antialias(image, resized.height, resized.width, center_crop(resized.height, resized.width, r, r));
+    }
+    std::vector<std::uint8_t> out(pixels.size());
+    for (std::size_t i = 0; i < pixels.size(); ++i) out[i] = round_pixel(pixels[i]);
+    return out;
 }
 
 }  // namespace mnet

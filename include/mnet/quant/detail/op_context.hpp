@@ -4,9 +4,9 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "mnet/core/error.hpp"
 #include "mnet/io/tflite_file.hpp"
 #include "mnet/quant/arithmetic.hpp"
+#include "mnet/quant/detail/step.hpp"
 #include "mnet/quant/kernels/common.hpp"
 #include "mnet/quant/tensor.hpp"
 
@@ -139,8 +140,5 @@ inline int pad_before(int stride, int dilation, int in, int filter, int out) {
     const int total = std::max((out - 1) * stride + effective - in, 0);
     return total / 2;
 }
-
-/// One prepared step: runs the op on the interpreter's storage.
-using Step = std::function<void()>;
 
 }  // namespace mnet::quant::detail

@@ -21,7 +21,37 @@ struct ConvState {
     std::vector<QuantizedMultiplier> multipliers; ///< one per output channel, or one
     std::vector<std::int16_t> weights;            ///< w − z_w, the file's layout
     const std::int32_t* bias = nullptr;           ///< the bias tensor's values, or null
+    /// Per output channel: bias + input_offset · Σ w′ over all its taps (w′ = w − z_w, wrapping
+    /// like the accumulator), i.e. the constant part of Σ w′(x − z_x) + bias wherever no tap
+    /// falls in the padding (every 1x1 convolution and FULLY_CONNECTED, the interior of k×k
+    /// ones): what GEMM-style kernels start their accumulators from, so they need Σ w′x only.
+    /// Computed once at load; the reference kernels do not use it.
+    std::vector<std::int32_t> zero_point_bias;
 };
+
+/// ConvState::zero_point_bias of `channels` output channels whose weight k of channel c is
+/// weights[c · channel_step + k · tap_step], `taps` taps each.
+inline std::vector<std::int32_t> fold_zero_point(const ConvState& s, int channels, std::size_t taps,
+                                                 std::size_t channel_step, std::size_t tap_step) {
+    std::vector<std::int32_t> out(static_cast<std::size_t>(channels));
+    for (std::size_t c = 0; c < out.size(); ++c) {
+        std::uint32_t sum = 0;
+        for (std::size_t k = 0; k < taps; ++k)
+            sum += static_cast<std::uint32_t>(std::int32_t{s.weights[c * channel_step + k * tap_step]});
+        const std::uint32_t bias = s.bias ? static_cast<std::uint32_t>(s.bias[c]) : 0u;
+        out[c] = static_cast<std::int32_t>(bias + static_cast<std::uint32_t>(s.params.input_offset) * sum);
+    }
+    return out;
+}
+
+/// ConvState::zero_point_bias of a prepared op: `filter` as the kernels take it (CONV_2D
+/// [Cout, KH, KW, Cin], DEPTHWISE_CONV_2D [1, KH, KW, C]; FULLY_CONNECTED [N, 1, 1, K]).
+inline std::vector<std::int32_t> make_zero_point_bias(const ConvState& s, bool depthwise, ref::Nhwc filter) {
+    const auto taps = static_cast<std::size_t>(filter.h) * static_cast<std::size_t>(filter.w);
+    if (depthwise) return fold_zero_point(s, filter.c, taps, 1, static_cast<std::size_t>(filter.c));
+    const std::size_t per_channel = taps * static_cast<std::size_t>(filter.c);
+    return fold_zero_point(s, filter.n, per_channel, per_channel, 1);
+}
 
 /// Checks the bias operand (constant int32 of `channels` values) and returns its data.
 inline const std::int32_t* checked_bias(const OpContext& ctx, const Tensor* bias, int channels) {
@@ -85,6 +115,35 @@ inline void check_weighted_types(const OpContext& ctx, const Tensor& x, const Te
     ctx.expect_quantized(x, "input");
     ctx.expect_quantized(w, "weights");
     ctx.expect_quantized(y, "output");
+}
+
+/// The step of a prepared CONV_2D or DEPTHWISE_CONV_2D: output rows split over the
+/// threads. A band of rows [r0, r1) is the same kernel call on a shorter output whose
+/// first row sits r0·stride rows further down (pad_top shrinks by as much), so every
+/// output value is computed exactly as in one call: any thread count gives the same bits.
+/// The kernel calls below are where faster kernels with the same signatures plug in.
+template <class T>
+Step conv_step(const std::shared_ptr<const ConvState>& state, bool depthwise, ref::Nhwc in, ref::Nhwc filter, ref::Nhwc out,
+               int xi, int yi) {
+    return [=](const Frame& f) {
+        const T* x = f.at<T>(xi);
+        T* y = f.at<T>(yi);
+        const auto rows = static_cast<std::size_t>(out.n == 1 ? out.h : 1);  // batches > 1 run whole
+        f.par.split(rows, [&](std::size_t r0, std::size_t r1) {
+            ref::ConvParams p = state->params;
+            ref::Nhwc band = out;
+            T* y_band = y;
+            if (out.n == 1) {
+                p.pad_top -= static_cast<int>(r0) * p.stride_h;
+                band.h = static_cast<int>(r1 - r0);
+                y_band += out.at(0, static_cast<int>(r0), 0, 0);
+            }
+            if (depthwise)
+                ref::depthwise_conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band);
+            else
+                ref::conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band);
+        });
+    };
 }
 
 /// CONV_2D or DEPTHWISE_CONV_2D.
@@ -159,23 +218,32 @@ inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
     p.multipliers = state->multipliers;
     state->weights = packed_weights(ctx, w);
     state->bias = checked_bias(ctx, b, channels);
-
     const ref::Nhwc filter = depthwise ? ref::Nhwc{1, kh, kw, channels} : ref::Nhwc{channels, kh, kw, in.c};
+    state->zero_point_bias = make_zero_point_bias(*state, depthwise, filter);
     const ref::Nhwc out = nhwc(y);
-    const Tensor* xp = &x;
-    Tensor* yp = &y;
-    if (int8)
-        return [=] {
-            depthwise ? ref::depthwise_conv2d(state->params, in, xp->data<std::int8_t>(), filter, state->weights.data(),
-                                              state->bias, out, yp->data<std::int8_t>())
-                      : ref::conv2d(state->params, in, xp->data<std::int8_t>(), filter, state->weights.data(),
-                                    state->bias, out, yp->data<std::int8_t>());
-        };
-    return [=] {
-        depthwise ? ref::depthwise_conv2d(state->params, in, xp->data<std::uint8_t>(), filter, state->weights.data(),
-                                          state->bias, out, yp->data<std::uint8_t>())
-                  : ref::conv2d(state->params, in, xp->data<std::uint8_t>(), filter, state->weights.data(),
-                                state->bias, out, yp->data<std::uint8_t>());
+    const int xi = x.id, yi = y.id;
+    if (int8) return conv_step<std::int8_t>(state, depthwise, in, filter, out, xi, yi);
+    return conv_step<std::uint8_t>(state, depthwise, in, filter, out, xi, yi);
+}
+
+/// The step of a prepared FULLY_CONNECTED: output columns split over the threads when
+/// there is one batch (each column's dot product and multiplier are its own).
+template <class T>
+Step fully_connected_step(const std::shared_ptr<const ConvState>& state, int batches, int k, int n, int xi, int yi) {
+    return [=](const Frame& f) {
+        const T* x = f.at<T>(xi);
+        T* y = f.at<T>(yi);
+        const auto columns = static_cast<std::size_t>(batches == 1 ? n : 1);
+        f.par.split(columns, [&](std::size_t c0, std::size_t c1) {
+            if (batches != 1) {
+                ref::fully_connected(state->params, batches, k, n, x, state->weights.data(), state->bias, y);
+                return;
+            }
+            ref::ConvParams p = state->params;
+            if (p.multipliers.size() > 1) p.multipliers = p.multipliers.subspan(c0, c1 - c0);
+            ref::fully_connected(p, 1, k, static_cast<int>(c1 - c0), x, state->weights.data() + c0 * static_cast<std::size_t>(k),
+                                 state->bias ? state->bias + c0 : nullptr, y + c0);
+        });
     };
 }
 
@@ -205,17 +273,10 @@ inline Step prepare_fully_connected(const OpContext& ctx) {
     p.multipliers = state->multipliers;
     state->weights = packed_weights(ctx, w);
     state->bias = checked_bias(ctx, b, n);
-    const Tensor* xp = &x;
-    Tensor* yp = &y;
-    if (x.type == io::tflite_codes::int8)
-        return [=] {
-            ref::fully_connected(state->params, batches, k, n, xp->data<std::int8_t>(), state->weights.data(),
-                                 state->bias, yp->data<std::int8_t>());
-        };
-    return [=] {
-        ref::fully_connected(state->params, batches, k, n, xp->data<std::uint8_t>(), state->weights.data(), state->bias,
-                             yp->data<std::uint8_t>());
-    };
+    state->zero_point_bias = make_zero_point_bias(*state, false, ref::Nhwc{n, 1, 1, k});
+    const int xi = x.id, yi = y.id;
+    if (x.type == io::tflite_codes::int8) return fully_connected_step<std::int8_t>(state, batches, k, n, xi, yi);
+    return fully_connected_step<std::uint8_t>(state, batches, k, n, xi, yi);
 }
 
 }  // namespace mnet::quant::detail

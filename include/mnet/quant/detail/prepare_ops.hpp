@@ -4,6 +4,7 @@
 // kernel assumes it), derives its parameters once, and returns the step that runs it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,9 @@ namespace mnet::quant::detail {
 
 inline constexpr int u8 = io::tflite_codes::uint8;  ///< shorthand
 inline constexpr int i8 = io::tflite_codes::int8;   ///< shorthand
+
+/// Most inputs of one CONCATENATION (DeepLab's has 2).
+inline constexpr std::size_t max_concat_inputs = 16;
 
 /// Calls f(T{}) with T = uint8_t or int8_t according to `type` (checked before).
 template <class F>
@@ -49,9 +53,17 @@ inline Step prepare_add(const OpContext& ctx) {
     const std::size_t count = y.numel();
     return with_type(a.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor *ap = &a, *bp = &b;
-        Tensor* yp = &y;
-        return [=] { ref::add(p, count, ap->data<T>(), bp->data<T>(), yp->data<T>()); };
+        const int ai = a.id, bi = b.id;
+        const int yi = y.id;
+        // Elementwise: any split of the elements gives the same bits.
+        return [=](const Frame& f) {
+            const T* a_data = f.at<T>(ai);
+            const T* b_data = f.at<T>(bi);
+            T* y_data = f.at<T>(yi);
+            f.par.split(count, [&](std::size_t begin, std::size_t end) {
+                ref::add(p, end - begin, a_data + begin, b_data + begin, y_data + begin);
+            });
+        };
     });
 }
 
@@ -87,9 +99,9 @@ inline Step prepare_average_pool(const OpContext& ctx) {
     const ref::Nhwc out = nhwc(y);
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor* xp = &x;
-        Tensor* yp = &y;
-        return [=] { ref::average_pool(p, in, xp->data<T>(), out, yp->data<T>()); };
+        const int xi = x.id;
+        const int yi = y.id;
+        return [=](const Frame& f) { ref::average_pool(p, in, f.at<T>(xi), out, f.at<T>(yi)); };
     });
 }
 
@@ -127,9 +139,9 @@ inline Step prepare_mean(const OpContext& ctx) {
     const std::int32_t zx = x.zero_point, zy = y.zero_point;
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor* xp = &x;
-        Tensor* yp = &y;
-        return [=] { ref::mean(dims, reduce, xp->data<T>(), zx, m, zy, yp->data<T>()); };
+        const int xi = x.id;
+        const int yi = y.id;
+        return [=](const Frame& f) { ref::mean(dims, reduce, f.at<T>(xi), zx, m, zy, f.at<T>(yi)); };
     });
 }
 
@@ -141,10 +153,11 @@ inline Step prepare_reshape(const OpContext& ctx) {
     ctx.expect_type(y, {x.type}, "output");
     if (x.numel() != y.numel())
         ctx.fail(ErrorKind::shape, {"output ", OpContext::name(y), " has ", y.numel(), " values, input ", x.numel()});
-    const Tensor* xp = &x;
-    Tensor* yp = &y;
-    return [=] {
-        if (xp->bytes) std::memcpy(yp->storage.data(), xp->storage.data(), xp->bytes);
+    const int xi = x.id;
+    const int yi = y.id;
+    const std::size_t bytes = x.bytes;
+    return [=](const Frame& f) {
+        if (bytes && f.at<std::byte>(yi) != f.at<std::byte>(xi)) std::memcpy(f.at<std::byte>(yi), f.at<std::byte>(xi), bytes);
     };
 }
 
@@ -165,9 +178,9 @@ inline Step prepare_quantize(const OpContext& ctx) {
         using In = decltype(in);
         return with_type(y.type, [&](auto out) -> Step {
             using Out = decltype(out);
-            const Tensor* xp = &x;
-            Tensor* yp = &y;
-            return [=] { ref::requantize(count, xp->data<In>(), m, zx, zy, yp->data<Out>()); };
+            const int xi = x.id;
+            const int yi = y.id;
+            return [=](const Frame& f) { ref::requantize(count, f.at<In>(xi), m, zx, zy, f.at<Out>(yi)); };
         });
     });
 }
@@ -193,9 +206,9 @@ inline Step prepare_softmax(const OpContext& ctx) {
     const std::size_t rows = x.numel() / static_cast<std::size_t>(depth);
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor* xp = &x;
-        Tensor* yp = &y;
-        return [=] { ref::softmax(p, rows, depth, xp->data<T>(), yp->data<T>()); };
+        const int xi = x.id;
+        const int yi = y.id;
+        return [=](const Frame& f) { ref::softmax(p, rows, depth, f.at<T>(xi), f.at<T>(yi)); };
     });
 }
 
@@ -222,9 +235,9 @@ inline Step prepare_resize_bilinear(const OpContext& ctx) {
     const ref::Nhwc in = nhwc(x), out = nhwc(y);
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor* xp = &x;
-        Tensor* yp = &y;
-        return [=] { ref::resize_bilinear(p, in, xp->data<T>(), out, yp->data<T>()); };
+        const int xi = x.id;
+        const int yi = y.id;
+        return [=](const Frame& f) { ref::resize_bilinear(p, in, f.at<T>(xi), out, f.at<T>(yi)); };
     });
 }
 
@@ -256,6 +269,8 @@ inline Step prepare_concatenation(const OpContext& ctx) {
         total += t.shape[static_cast<std::size_t>(axis)];
         inputs.push_back(&t);
     }
+    if (inputs.size() > max_concat_inputs)
+        ctx.fail(ErrorKind::unsupported, {inputs.size(), " inputs, at most ", max_concat_inputs});
     if (inputs.empty() || total != y.shape[static_cast<std::size_t>(axis)])
         ctx.fail(ErrorKind::shape, {"inputs add up to ", total, " along axis ", axis, ", output has ",
                                     y.shape[static_cast<std::size_t>(axis)]});
@@ -266,12 +281,21 @@ inline Step prepare_concatenation(const OpContext& ctx) {
     const std::int32_t zero = y.zero_point;
     return with_type(y.type, [&](auto t) -> Step {
         using T = decltype(t);
-        Tensor* yp = &y;
-        std::vector<ref::ConcatInput<T>> parts;  // storage never moves: pointers taken once
-        parts.reserve(inputs.size());
-        for (const Tensor* in : inputs)
-            parts.push_back({in->data<T>(), in->shape[static_cast<std::size_t>(axis)], in->scale, in->zero_point});
-        return [=] { ref::concatenation<T>(parts, outer, inner, scale, zero, yp->data<T>()); };
+        const int yi = y.id;
+        // The parts are bound per run on the stack: a prepared step is shared by every session.
+        std::array<ref::ConcatInput<T>, max_concat_inputs> parts{};
+        std::array<int, max_concat_inputs> ids{};
+        const std::size_t count = inputs.size();
+        for (std::size_t i = 0; i < count; ++i) {
+            parts[i] = {nullptr, inputs[i]->shape[static_cast<std::size_t>(axis)], inputs[i]->scale, inputs[i]->zero_point};
+            ids[i] = inputs[i]->id;
+        }
+        return [=](const Frame& f) {
+            std::array<ref::ConcatInput<T>, max_concat_inputs> bound = parts;
+            for (std::size_t i = 0; i < count; ++i) bound[i].data = f.at<T>(ids[i]);
+            ref::concatenation<T>(std::span<const ref::ConcatInput<T>>(bound.data(), count), outer, inner, scale, zero,
+                                  f.at<T>(yi));
+        };
     });
 }
 
@@ -297,10 +321,10 @@ inline Step prepare_arg_max(const OpContext& ctx) {
     const bool wide = y.type == io::tflite_codes::int64;
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
-        const Tensor* xp = &x;
-        Tensor* yp = &y;
-        if (wide) return [=] { ref::arg_max(outer, n, inner, xp->data<T>(), yp->data<std::int64_t>()); };
-        return [=] { ref::arg_max(outer, n, inner, xp->data<T>(), yp->data<std::int32_t>()); };
+        const int xi = x.id;
+        const int yi = y.id;
+        if (wide) return [=](const Frame& f) { ref::arg_max(outer, n, inner, f.at<T>(xi), f.at<std::int64_t>(yi)); };
+        return [=](const Frame& f) { ref::arg_max(outer, n, inner, f.at<T>(xi), f.at<std::int32_t>(yi)); };
     });
 }
 

@@ -1,0 +1,74 @@
+// quant/detail/prepare_conv.hpp: the zero-point-folded bias computed at load
+// (ConvState::zero_point_bias) for the layouts of CONV_2D and DEPTHWISE_CONV_2D:
+// Σ w′(x − z_x) + bias == Σ w′x + zero_point_bias wherever no tap is padding, on odd
+// channel counts, with wrapping int32 arithmetic like the kernels'.
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "mnet/quant/detail/prepare_conv.hpp"
+
+using namespace mnet::quant;
+
+namespace {
+
+/// A state with random int16 weights w − z_w in [−255, 255], int32 biases and input zero point `zx`.
+/// `bias` holds the biases (a ConvState points at the file's).
+detail::ConvState random_state(std::size_t weights, int channels, std::int32_t zx, std::vector<std::int32_t>& bias,
+                               std::mt19937& rng) {
+    detail::ConvState s;
+    std::uniform_int_distribution<int> w(-255, 255), b(-100000, 100000);
+    for (std::size_t i = 0; i < weights; ++i) s.weights.push_back(static_cast<std::int16_t>(w(rng)));
+    bias.clear();
+    for (int c = 0; c < channels; ++c) bias.push_back(b(rng));
+    s.bias = bias.data();
+    s.params.input_offset = -zx;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("prepare_conv: zero-point-folded bias of 1x1 and depthwise 3x3 layouts", "[quant][prepare]") {
+    std::mt19937 rng(20261207);
+    std::uniform_int_distribution<int> pixel(0, 255);
+    const std::int32_t zx = GENERATE(0, 117, 255);
+    const int cin = GENERATE(1, 13), cout = GENERATE(1, 7, 33);
+    CAPTURE(zx, cin, cout);
+
+    // CONV_2D 1x1 [Cout, 1, 1, Cin] (FULLY_CONNECTED's [N, K] is the same layout).
+    std::vector<std::int32_t> conv_bias, dw_bias;
+    const detail::ConvState conv = random_state(static_cast<std::size_t>(cout * cin), cout, zx, conv_bias, rng);
+    const std::vector<std::int32_t> folded = detail::make_zero_point_bias(conv, false, ref::Nhwc{cout, 1, 1, cin});
+    REQUIRE(folded.size() == static_cast<std::size_t>(cout));
+    std::vector<int> x(static_cast<std::size_t>(cin));
+    for (int& v : x) v = pixel(rng);
+    for (int c = 0; c < cout; ++c) {
+        std::uint32_t direct = static_cast<std::uint32_t>(conv.bias[c]), plain = static_cast<std::uint32_t>(folded[static_cast<std::size_t>(c)]);
+        for (int k = 0; k < cin; ++k) {
+            const std::int32_t w = conv.weights[static_cast<std::size_t>(c * cin + k)];
+            direct += static_cast<std::uint32_t>(w * (x[static_cast<std::size_t>(k)] - zx));
+            plain += static_cast<std::uint32_t>(w * x[static_cast<std::size_t>(k)]);
+        }
+        CHECK(direct == plain);
+    }
+
+    // DEPTHWISE_CONV_2D 3x3 [1, 3, 3, C], one output pixel whose nine taps are all inside.
+    const int channels = cout;
+    const detail::ConvState dw = random_state(static_cast<std::size_t>(9 * channels), channels, zx, dw_bias, rng);
+    const std::vector<std::int32_t> dw_folded = detail::make_zero_point_bias(dw, true, ref::Nhwc{1, 3, 3, channels});
+    REQUIRE(dw_folded.size() == static_cast<std::size_t>(channels));
+    std::vector<int> patch(static_cast<std::size_t>(9 * channels));
+    for (int& v : patch) v = pixel(rng);
+    for (int c = 0; c < channels; ++c) {
+        std::uint32_t direct = static_cast<std::uint32_t>(dw.bias[c]), plain = static_cast<std::uint32_t>(dw_folded[static_cast<std::size_t>(c)]);
+        for (int t = 0; t < 9; ++t) {
+            const std::int32_t w = dw.weights[static_cast<std::size_t>(t * channels + c)];
+            const int v = patch[static_cast<std::size_t>(t * channels + c)];
+            direct += static_cast<std::uint32_t>(w * (v - zx));
+            plain += static_cast<std::uint32_t>(w * v);
+        }
+        CHECK(direct == plain);
+    }
+}
