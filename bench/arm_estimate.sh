@@ -24,7 +24,7 @@ for variant in neon scalar; do
   cmake --build "build-arm-$variant" -j2 --target mnet-classify >/dev/null
 done
 count() {  # variant model runs → guest instructions of the whole process
-  qemu-aarch64 -L /usr/aarch64-linux-gnu -plugin "$PWD/$plugin" "build-arm-$1/examples/mnet-classify" \
+  qemu-aarch64 -L / -plugin "$PWD/$plugin" "build-arm-$1/examples/mnet-classify" \
     --model "$2" --precision float --threads 1 --top 1 --bench "$3" "$IMAGE" 2>&1 >/dev/null | awk '/^guest_instructions/ {print $2}'
 }
 printf '%-44s %16s %16s %8s\n' model neon_insn/inference scalar_insn/inference ratio

@@ -3,10 +3,19 @@
 // scalar build). The WARN line names the target, the arch and the GEMM tile, so a CI
 // log (.ci/aarch64.sh, .ci/scalar.sh) shows what was tested.
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "mnet/kernels/simd/backend.hpp"
+#include "support/kernel_tester.hpp"
+#if MNET_SIMD_ENABLED
+#include "mnet/kernels/simd/conv3x3s2_c3.hpp"
+#include "mnet/kernels/simd/dwconv3x3.hpp"
+#include "mnet/kernels/simd/gemm.hpp"
+#include "mnet/kernels/simd/head.hpp"
+#endif
 
 namespace {
 
@@ -20,7 +29,35 @@ constexpr const char* target_cpu() noexcept {
 #endif
 }
 
+#if MNET_SIMD_ENABLED
+// "arm64+neon: gemm_5x4v gemm_7x3v ... dwconv3x3s1 ...": the registries' names for one arch.
+template <class Arch>
+std::string kernel_names() {
+    namespace simd = mnet::kernels::simd;
+    std::string names = std::string(simd::arch_name<Arch>()) + ":";
+    for (const auto& k : simd::gemm_kernels<Arch>) names += std::string(" ") + k.name;
+    for (const auto& k : simd::dwconv_kernels<Arch>) names += std::string(" ") + k.name;
+    for (const auto& k : simd::conv3x3s2_c3_kernels<Arch>) names += std::string(" ") + k.name;
+    for (const auto& k : simd::head_kernels<Arch>) names += std::string(" ") + k.avgpool_name + " " + k.fc_name;
+    return names;
+}
+#endif
+
 }  // namespace
+
+#if MNET_SIMD_ENABLED
+// One WARN line per arch the kernel tests run over (TestArchs: the target's arch first,
+// then each narrower one down to scalar) with its kernels, so a CI log names what the
+// "- TestArchs - N" tests compared against their reference twins (.ci/aarch64.sh: NEON).
+TEST_CASE("backend: the kernel tests' archs, each with its kernels by name", "[kernel][backend]") {
+    const std::vector<std::string> archs =
+        std::apply([](auto... arch) { return std::vector<std::string>{kernel_names<decltype(arch)>()...}; },
+                   mnet::test::TestArchs{});
+    for (const std::string& line : archs) WARN("tested " << line);
+    CHECK(std::string(mnet::kernels::simd::arch_name<std::tuple_element_t<0, mnet::test::TestArchs>>()) ==
+          mnet::kernels::backend_name());
+}
+#endif
 
 TEST_CASE("backend: the layers' kernels are those of the ISA the compiler targets", "[kernel][backend]") {
     const std::string name = mnet::kernels::backend_name();

@@ -3,9 +3,12 @@
 // ThreadPool: `parallel_for`
 // splits [0, n) into one contiguous chunk per thread (the caller runs chunk 0),
 // so a split never changes what each output element computes: results are
-// bit-identical for any thread count. Workers spin briefly, then sleep on a
-// futex (std::atomic::wait), because a layer's work arrives every few µs during
-// an inference but not at all between inferences. threads = 1 runs inline.
+// bit-identical for any thread count. Waiting threads (idle workers, and the caller
+// once its own chunk is done) spin briefly with the CPU's spin-wait hint, then sleep
+// on a futex (std::atomic::wait): a layer's work arrives every few µs during an
+// inference, but a thread that keeps spinning takes the core the thread it waits for
+// needs whenever threads outnumber free cores (a loaded machine, 8 threads on 2 cores,
+// qemu-user emulation, where a spin hint is no delay at all). threads = 1 runs inline.
 #pragma once
 
 #include <atomic>
@@ -54,7 +57,15 @@ public:
         generation_.fetch_add(1, std::memory_order_release);
         generation_.notify_all();
         run_chunk(0);
-        for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) pause(spins);
+        int left = pending_.load(std::memory_order_acquire);
+        for (int spins = 0; left != 0 && spins < kCallerSpins; ++spins) {
+            spin_hint();
+            left = pending_.load(std::memory_order_acquire);
+        }
+        while (left != 0) {  // woken by the worker that finishes last
+            pending_.wait(left, std::memory_order_acquire);
+            left = pending_.load(std::memory_order_acquire);
+        }
     }
 
 private:
@@ -69,14 +80,20 @@ private:
         if (begin < end) task_(context_, begin, end);
     }
 
-    static void pause(int spins) {
-        if (spins < 4096) {
+    // Spin budgets, in hints: a few 10 µs on x86 (PAUSE is ~40-140 cycles), about the
+    // imbalance between a layer's chunks, so the caller rarely sleeps within an inference;
+    // workers wait longer, for the next layer, before they sleep.
+    static constexpr int kCallerSpins = 4096;
+    static constexpr int kWorkerSpins = 20000;
+
+    /// Tells the core this is a spin-wait loop: x86 PAUSE; ISB on aarch64 (a short,
+    /// real delay, where YIELD is a no-op on most cores); nothing elsewhere.
+    static void spin_hint() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-            _mm_pause();
+        _mm_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("isb" ::: "memory");
 #endif
-        } else {
-            std::this_thread::yield();
-        }
     }
 
     void work(int t) {
@@ -84,8 +101,8 @@ private:
         for (;;) {
             // spin a little (the next layer is usually microseconds away), then sleep
             std::uint64_t now = generation_.load(std::memory_order_acquire);
-            for (int spins = 0; now == seen && spins < 20000; ++spins) {
-                pause(0);
+            for (int spins = 0; now == seen && spins < kWorkerSpins; ++spins) {
+                spin_hint();
                 now = generation_.load(std::memory_order_acquire);
             }
             while (now == seen) {
@@ -95,7 +112,10 @@ private:
             seen = now;
             if (stop_.load(std::memory_order_relaxed)) return;
             run_chunk(t);
-            pending_.fetch_sub(1, std::memory_order_acq_rel);
+            // seq_cst: notify_one skips the futex call when it sees no sleeper (libstdc++
+            // counts them), so the decrement and that check must be totally ordered with
+            // the caller's "count myself as a sleeper, then re-check pending_".
+            if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1) pending_.notify_one();
         }
     }
 
