@@ -5,13 +5,16 @@
 // and the weights packed once as int16 with their zero point already subtracted.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "mnet/quant/detail/op_context.hpp"
 #include "mnet/quant/kernels/conv.hpp"
+#include "mnet/quant/kernels/simd/dispatch.hpp"
 
 namespace mnet::quant::detail {
 
@@ -27,6 +30,9 @@ struct ConvState {
     /// ones): what GEMM-style kernels start their accumulators from, so they need Σ w′x only.
     /// Computed once at load; the reference kernels do not use it.
     std::vector<std::int32_t> zero_point_bias;
+    /// The weights packed for the SIMD GEMM (simd::pack_gemm): FULLY_CONNECTED, and CONV_2D
+    /// that is 1x1 with stride 1 or has K = kh·kw·Cin ≤ patch_gemm_max_k; empty otherwise.
+    std::optional<simd::PackedGemm> gemm;
 };
 
 /// ConvState::zero_point_bias of `channels` output channels whose weight k of channel c is
@@ -117,11 +123,49 @@ inline void check_weighted_types(const OpContext& ctx, const Tensor& x, const Te
     ctx.expect_quantized(y, "output");
 }
 
+/// Largest K = kh·kw·Cin of a k×k CONV_2D run as a GEMM over gathered patches (the stem's is 27).
+inline constexpr int patch_gemm_max_k = 512;
+
+/// Output pixels [pixel_begin, pixel_end) of a k×k CONV_2D as the GEMM `g` (K = kh·kw·Cin) over
+/// patches gathered in chunks on the stack. A tap in the padding reads the input zero point, whose
+/// x − z_x is 0: the same sum as the reference, which skips that tap.
+template <class T>
+void conv_by_patches(const simd::PackedGemm& g, const ref::ConvParams& p, ref::Nhwc in, ref::Nhwc filter,
+                     ref::Nhwc out, const T* x, T* y, int pixel_begin, int pixel_end) noexcept {
+    constexpr int buffer_bytes = 16384;  // ≥ 32 patches of the largest K, and within any thread's stack
+    alignas(64) T patches[buffer_bytes];
+    const int k = g.k;
+    const int chunk = buffer_bytes / k;
+    const T pad = static_cast<T>(-p.input_offset);
+    const auto row_bytes = static_cast<std::size_t>(in.c);
+    for (int first = pixel_begin; first < pixel_end; first += chunk) {
+        const int count = std::min(chunk, pixel_end - first);
+        for (int i = 0; i < count; ++i) {
+            const int q = first + i;
+            const int ox = q % out.w, oy = (q / out.w) % out.h, b = q / (out.w * out.h);
+            T* patch = patches + static_cast<std::size_t>(i) * static_cast<std::size_t>(k);
+            for (int ky = 0; ky < filter.h; ++ky) {
+                const int iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+                for (int kx = 0; kx < filter.w; ++kx, patch += in.c) {
+                    const int ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+                    if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w)
+                        std::fill_n(patch, row_bytes, pad);
+                    else
+                        std::copy_n(x + in.at(b, iy, ix, 0), row_bytes, patch);
+                }
+            }
+        }
+        simd::conv1x1(g, patches, y + static_cast<std::size_t>(first) * static_cast<std::size_t>(out.c), 0, count);
+    }
+}
+
 /// The step of a prepared CONV_2D or DEPTHWISE_CONV_2D: output rows split over the
 /// threads. A band of rows [r0, r1) is the same kernel call on a shorter output whose
 /// first row sits r0·stride rows further down (pad_top shrinks by as much), so every
 /// output value is computed exactly as in one call: any thread count gives the same bits.
-/// The kernel calls below are where faster kernels with the same signatures plug in.
+/// Convolutions run the SIMD GEMM (k×k ones over gathered patches), depthwise the SIMD
+/// depthwise (both bit-identical to the reference kernels: tests/quant/test_simd_kernels.cpp;
+/// whole models: the qlogits tests); a k×k CONV_2D with K over patch_gemm_max_k the reference.
 template <class T>
 Step conv_step(const std::shared_ptr<const ConvState>& state, bool depthwise, ref::Nhwc in, ref::Nhwc filter, ref::Nhwc out,
                int xi, int yi) {
@@ -138,10 +182,17 @@ Step conv_step(const std::shared_ptr<const ConvState>& state, bool depthwise, re
                 band.h = static_cast<int>(r1 - r0);
                 y_band += out.at(0, static_cast<int>(r0), 0, 0);
             }
-            if (depthwise)
-                ref::depthwise_conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band);
-            else
+            const int pixel_begin = static_cast<int>(r0) * out.w;
+            const int pixel_end = out.n == 1 ? static_cast<int>(r1) * out.w : out.n * out.h * out.w;
+            if (state->gemm && filter.h * filter.w == 1) {  // a 1x1 convolution: rows of pixels of a GEMM
+                simd::conv1x1(*state->gemm, x, y, pixel_begin, pixel_end);
+            } else if (state->gemm) {
+                conv_by_patches(*state->gemm, state->params, in, filter, out, x, y, pixel_begin, pixel_end);
+            } else if (depthwise) {
+                simd::depthwise_conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band, 0, band.h);
+            } else {
                 ref::conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band);
+            }
         });
     };
 }
@@ -221,28 +272,27 @@ inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
     const ref::Nhwc filter = depthwise ? ref::Nhwc{1, kh, kw, channels} : ref::Nhwc{channels, kh, kw, in.c};
     state->zero_point_bias = make_zero_point_bias(*state, depthwise, filter);
     const ref::Nhwc out = nhwc(y);
+    const bool pointwise = kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
+                           oh == in.h && ow == in.w;
+    if (!depthwise && (pointwise || static_cast<long>(kh) * kw * in.c <= patch_gemm_max_k)) {
+        const int k = kh * kw * in.c;  // [Cout][kh][kw][Cin] is the GEMM's [n][k]
+        state->gemm = int8 ? simd::pack_gemm<std::int8_t>(p, k, channels, state->weights.data(), state->bias)
+                           : simd::pack_gemm<std::uint8_t>(p, k, channels, state->weights.data(), state->bias);
+    }
     const int xi = x.id, yi = y.id;
     if (int8) return conv_step<std::int8_t>(state, depthwise, in, filter, out, xi, yi);
     return conv_step<std::uint8_t>(state, depthwise, in, filter, out, xi, yi);
 }
 
-/// The step of a prepared FULLY_CONNECTED: output columns split over the threads when
-/// there is one batch (each column's dot product and multiplier are its own).
+/// The step of a prepared FULLY_CONNECTED on the SIMD GEMM: batches split over the threads.
 template <class T>
-Step fully_connected_step(const std::shared_ptr<const ConvState>& state, int batches, int k, int n, int xi, int yi) {
+Step fully_connected_step(const std::shared_ptr<const ConvState>& state, int batches, int xi, int yi) {
     return [=](const Frame& f) {
         const T* x = f.at<T>(xi);
         T* y = f.at<T>(yi);
-        const auto columns = static_cast<std::size_t>(batches == 1 ? n : 1);
-        f.par.split(columns, [&](std::size_t c0, std::size_t c1) {
-            if (batches != 1) {
-                ref::fully_connected(state->params, batches, k, n, x, state->weights.data(), state->bias, y);
-                return;
-            }
-            ref::ConvParams p = state->params;
-            if (p.multipliers.size() > 1) p.multipliers = p.multipliers.subspan(c0, c1 - c0);
-            ref::fully_connected(p, 1, k, static_cast<int>(c1 - c0), x, state->weights.data() + c0 * static_cast<std::size_t>(k),
-                                 state->bias ? state->bias + c0 : nullptr, y + c0);
+        // One batch of a classifier is microseconds for the SIMD GEMM: batches split, columns do not.
+        f.par.split(static_cast<std::size_t>(batches), [&](std::size_t b0, std::size_t b1) {
+            simd::fully_connected(*state->gemm, x, y, static_cast<int>(b0), static_cast<int>(b1));
         });
     };
 }
@@ -274,9 +324,12 @@ inline Step prepare_fully_connected(const OpContext& ctx) {
     state->weights = packed_weights(ctx, w);
     state->bias = checked_bias(ctx, b, n);
     state->zero_point_bias = make_zero_point_bias(*state, false, ref::Nhwc{n, 1, 1, k});
+    state->gemm = x.type == io::tflite_codes::int8
+                      ? simd::pack_gemm<std::int8_t>(p, k, n, state->weights.data(), state->bias)
+                      : simd::pack_gemm<std::uint8_t>(p, k, n, state->weights.data(), state->bias);
     const int xi = x.id, yi = y.id;
-    if (x.type == io::tflite_codes::int8) return fully_connected_step<std::int8_t>(state, batches, k, n, xi, yi);
-    return fully_connected_step<std::uint8_t>(state, batches, k, n, xi, yi);
+    if (x.type == io::tflite_codes::int8) return fully_connected_step<std::int8_t>(state, batches, xi, yi);
+    return fully_connected_step<std::uint8_t>(state, batches, xi, yi);
 }
 
 }  // namespace mnet::quant::detail
