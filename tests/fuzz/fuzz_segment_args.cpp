@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!mnet::fuzz::only_mnet_errors([&] { parsed = mnet::cli::parse_segment_args(args); })) return 0;
     if (parsed.help) return 0;
     const bool ok = !parsed.model.empty() && !parsed.images.empty() && !parsed.out.empty() && parsed.threads >= 1 &&
-                    parsed.threads <= 1024 && parsed.precision != mnet::Precision::automatic &&
+                    parsed.threads <= 1024 &&
                     (parsed.dump_logits.empty() || parsed.dump_logits != parsed.dump_mask);
     if (!ok) __builtin_trap();
     std::set<std::string> stems;
