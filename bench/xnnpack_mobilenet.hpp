@@ -129,6 +129,9 @@ private:
         check(xnn_define_global_average_pooling_2d(subgraph_, -kInf, kInf, cur_, out, 0), "global_average_pooling");
         cur_ = out;
     }
+    // The classification networks this peer builds have neither; refuse other graphs.
+    void add(const mnet::Concat&) { throw std::runtime_error("XnnpackMobileNet: Concat nodes are not supported"); }
+    void add(const mnet::ResizeBilinear&) { throw std::runtime_error("XnnpackMobileNet: ResizeBilinear nodes are not supported"); }
     void add(const mnet::Classifier& l) {
         const SlotWeights& w = next_weights();  // [N, K, 1, 1] = [N][K], XNNPACK's [O, I]
         const auto n = static_cast<std::size_t>(l.out_channels()), k = static_cast<std::size_t>(shape_.c);
