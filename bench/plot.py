@@ -31,7 +31,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     with open(sys.argv[1]) as f:
-        rows = [r for r in csv.DictReader(f) if r["batch"] == "1"]
+        # float rows only (integer rows, precision int8-*, count GOPS against another peak)
+        rows = [r for r in csv.DictReader(f) if r["batch"] == "1" and r.get("precision", "f32") == "f32"]
     threads = sorted({int(r["threads"]) for r in rows})
     first = rows[0]
     peak = float(first["fma_peak_gflops_per_core"])

@@ -3,6 +3,8 @@
 #   bench/results/<cpu-slug>-<date>.csv   (one row per config × threads × batch)
 #   bench/results/latency_vs_madds.png    (latency against MAdds, V1/V2, per thread count)
 # 1-thread configs run pinned to CPU 0, 2-thread ones to CPUs 0,1 (PERF-NOTES §7).
+# Integer rows (precision int8-quant / int8-ptq) come from the quantized .tflite files
+# under $MNET_DATA_DIR (default ../shared); without them the grid is float only.
 # Extra arguments go to mnet-bench-models, e.g. --mnet_runs=151 or --mnet_weights=FILE.
 # BUILD_DIR (default build-bench) picks the build folder.
 set -euo pipefail
