@@ -25,6 +25,7 @@
 // engine's workers may still be spinning when the other starts; see README).
 #include <omp.h>
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -230,8 +231,15 @@ std::size_t argmax(const std::vector<T>& v) {
 struct QEngine {
     std::string name;
     std::function<void()> run;
-    std::vector<double> ms;
+    std::vector<double> ms, cpu_ms;  // wall time; CPU time of the whole process (all its threads)
 };
+
+/// CPU time of this process so far (ms): at 1 thread, a run's share without the time other processes had the core.
+double process_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
 
 /// Checks the peers against mnet on the five photos, then times one config at one thread
 /// count (mnet int8, mnet float, oneDNN int8[, XNNPACK int8]) interleaved; prints one block
@@ -287,17 +295,19 @@ std::map<std::string, double> run_quant_config(const QuantConfig& cfg, int threa
     }
 
     std::vector<QEngine> engines;
-    engines.push_back({"mnet-i8", [&] { qsession.run_pixels(pixels); }, {}});
-    engines.push_back({"mnet-f32", [&] { fsession.run(floats); }, {}});
-    engines.push_back({"oneDNN-i8", [&] { onednn.run(pixels.data()); }, {}});
+    engines.push_back({"mnet-i8", [&] { qsession.run_pixels(pixels); }, {}, {}});
+    engines.push_back({"mnet-f32", [&] { fsession.run(floats); }, {}, {}});
+    engines.push_back({"oneDNN-i8", [&] { onednn.run(pixels.data()); }, {}, {}});
 #if MNET_PEER_XNNPACK
-    engines.push_back({"XNNPACK-i8", [&] { xnnpack.run(pixels.data()); }, {}});
+    engines.push_back({"XNNPACK-i8", [&] { xnnpack.run(pixels.data()); }, {}, {}});
 #endif
     mnet_bench::OtherLoad others;
     for (int i = 0; i < opt.warmup + opt.runs; ++i)
         for (QEngine& e : engines) {
+            const double cpu0 = process_cpu_ms();
             const double ms = time_ms(e.run);
-            if (i >= opt.warmup) e.ms.push_back(ms);
+            const double cpu = process_cpu_ms() - cpu0;
+            if (i >= opt.warmup) e.ms.push_back(ms), e.cpu_ms.push_back(cpu);
             if (opt.gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(opt.gap_us));
         }
     const double gops = 2.0 * net.macs() * 1e-9;
@@ -305,10 +315,11 @@ std::map<std::string, double> run_quant_config(const QuantConfig& cfg, int threa
     std::map<std::string, double> ratios;
     for (const QEngine& e : engines) {
         const Stats s = stats_of(e.ms);
-        std::printf("%-9s %d thr  %-10s median %7.3f  min %7.3f  p90 %7.3f ms  %6.1f GOPS", cfg.label, threads,
-                    e.name.c_str(), s.median, s.min, s.p90, gops / (s.median * 1e-3));
+        std::printf("%-9s %d thr  %-10s median %7.3f  min %7.3f  p90 %7.3f ms  %6.1f GOPS  cpu median %7.3f ms", cfg.label,
+                    threads, e.name.c_str(), s.median, s.min, s.p90, gops / (s.median * 1e-3), stats_of(e.cpu_ms).median);
         if (&e != &engines[0]) {
-            std::printf("   mnet-i8/%s %.3f (min/min %.3f)", e.name.c_str(), m.median / s.median, m.min / s.min);
+            std::printf("   mnet-i8/%s %.3f (min/min %.3f, cpu %.3f)", e.name.c_str(), m.median / s.median, m.min / s.min,
+                        stats_of(engines[0].cpu_ms).median / stats_of(e.cpu_ms).median);
             ratios[e.name] = m.median / s.median;
         }
         std::printf("\n");
