@@ -13,7 +13,6 @@ packages=(
   libeigen3-dev                   # transfer learning (<mnet/transfer/...>) and the tests' independent oracle
   catch2                          # tests (Catch2 v2)
   libbenchmark-dev                # benchmarks
-  libdnnl-dev libxnnpack-dev libpthreadpool-dev  # benchmarks: same-run peers of mnet-peer-onednn (optional)
   clang clang-tidy                # CI: the clang -Werror build, clang-tidy (.ci/warnings.sh)
   libclang-rt-14-dev python3      # CI: libFuzzer + sanitizer runtimes for clang, the seed script (tests/fuzz/run.sh)
   doxygen                         # CI: API reference, no undocumented symbol (cmake/run-doxygen.sh)
