@@ -5,11 +5,11 @@
 # under qemu-aarch64 through ctest (CMAKE_CROSSCOMPILING_EMULATOR). Prints the target
 # and the kernels' ISA (the [backend] test), ends with CTest's summary.
 #   bash .ci/aarch64.sh          the CI subset: everything but the tests listed in SLOW
-#   bash .ci/aarch64.sh --all    every test (all seven reference-logit configs, DeepLab):
-#                                about an hour of CPU emulated
+#   bash .ci/aarch64.sh --all    every test of the subset (all seven reference-logit configs,
+#                                the integer Session on every quantized config)
 # Emulation costs ~500x per inference (qemu runs NEON float lanes through softfloat: ~2
-# CPU-s per V2 1.0-224 inference, 4 ms natively), so the subset keeps every kernel test
-# (NEON tiles against their scalar twins), the threaded tests, and reference logits of V2
+# CPU-s per V2 1.0-224 inference, 4 ms natively), so CI runs every kernel test (NEON tiles
+# against their scalar twins), the fixed-point and threaded tests, and reference logits of V2
 # (v2_1.0_224_float from stored inputs at 1 and 2 threads, fused and not; v2_1.0_224_quant)
 # and V1 (v1_0.5_160_quant, v1_0.25_128_quant); SLOW lists what it leaves out and why.
 set -euo pipefail
@@ -50,25 +50,18 @@ step "target and kernels (host $(uname -m), under $(qemu-aarch64 --version | hea
 # with its kernels, and the 1x1 tile the layers use.
 qemu-aarch64 -L / build-aarch64/tests/mnet_tests "[backend]" -r compact | sed 's/^[^ ]*: warning: //'
 
-# SLOW: what the CI subset leaves out, all of it repeats of what the kept tests run; a
-# test's cost is about its inference count (V2 1.0-224 = 1, DeepLab 513 about 10). Times:
-# wall, ctest -j2 on 2 cores shared with other jobs (load ~14; an idle machine is several
-# times faster). Until the emulator ran with -L /, every test that started a thread hung
-# in glibc (see the toolchain file): the threaded tests, and the 8-session concurrency test
-# (8 x 4 runs when emulated), are in the subset now. Kept, for scale: v2_1.0_224_float
-# from stored inputs 346 s, the concurrency test 224 s, v2_1.0_224_quant 77 s.
+# The cross build compiles the portability subset of the test files (tests/CMakeLists.txt:
+# MNET_TESTS_PORTABILITY_SUBSET, on by default under an emulator). SLOW: what ctest then
+# leaves out of the CI run, all of it repeats of what the kept tests run; a test's cost is
+# about its inference count (V2 1.0-224 = 1; V1 1.0-224 = 2). Times: wall, ctest -j2 on 2
+# shared cores. Kept, for scale: v2_1.0_224_float from stored inputs (20 inferences), the
+# 8-session concurrency test (8 x 4 runs when emulated), v2_1.0_224_quant (5).
 SLOW=(
-  "end to end: v2_1.0_224_float from JPEG"    # 5 V2 (90 s); the config runs from stored inputs
-  "end to end: tflite configs from JPEG"      # 6 configs x 5 photos = 30 (399 s)
   "tflite: v1_1.0_224_quant"                  # 5 x V1 1.0-224, 2x V2's MAdds (198 s)
   "tflite: v2_1.0_224_ptq"                    # 5 more V2 (70 s)
   "tflite: v1_0.75_192_quant"                 # 5 (87 s)
-  "fused sessions match unfused ones on every V2 configuration" # 21 configs x 2
-  "open graph: V2 1.0 classifies at 160"      # 15 V2 at up to 2x the pixels
-  "DeepLabv3-MobileNetV2: Google's files"     # 2 threads x 4 photos of DeepLab 513
-  "DeepLabv3-MobileNetV2: agrees with Google's own mask"
-  "reference interpreter: the quantized classifiers" # the integer interpreter, every config
-  "reference interpreter: DeepLab integer masks"
+  "integer Session: the quantized classifiers" # 6 configs x 5 photos x 2 thread counts
+  "integer Session: DeepLab masks"            # DeepLab 513 in integers and in float
 )
 EXCLUDE=""
 if [ "$ALL" = 0 ] && [ ${#SLOW[@]} -gt 0 ]; then

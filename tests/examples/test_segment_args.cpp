@@ -13,9 +13,9 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-SegmentArgs parse(std::vector<std::string> args) { return parse_segment_args(args); }
+SegmentArgs parse_segment(std::vector<std::string> args) { return parse_segment_args(args); }
 
-std::string error_of(std::vector<std::string> args) {
+std::string segment_error_of(std::vector<std::string> args) {
     try {
         parse_segment_args(args);
     } catch (const mnet::Error& e) {
@@ -29,7 +29,7 @@ std::string error_of(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("segment args: full command line", "[cli]") {
-    const SegmentArgs a = parse({"--model", "d.tflite", "--threads=2", "--out", "masks", "--dump-logits", "l.f32",
+    const SegmentArgs a = parse_segment({"--model", "d.tflite", "--threads=2", "--out", "masks", "--dump-logits", "l.f32",
                                  "--dump-mask=m.u8", "--precision", "float", "--labels", "voc.txt", "a/bird.png",
                                  "b/cat.jpg"});
     CHECK(a.model == "d.tflite");
@@ -44,39 +44,39 @@ TEST_CASE("segment args: full command line", "[cli]") {
 }
 
 TEST_CASE("segment args: defaults", "[cli]") {
-    const SegmentArgs a = parse({"--model", "d.tflite", "x.png"});
+    const SegmentArgs a = parse_segment({"--model", "d.tflite", "x.png"});
     CHECK(a.threads == 1);
     CHECK(a.out == ".");
     CHECK(a.dump_logits.empty());
     CHECK(a.dump_mask.empty());
     CHECK(a.precision == mnet::Precision::automatic);
-    CHECK(parse({"--model", "d.tflite", "--precision=int8", "x.png"}).precision == mnet::Precision::integer);
+    CHECK(parse_segment({"--model", "d.tflite", "--precision=int8", "x.png"}).precision == mnet::Precision::integer);
     CHECK(a.labels.empty());
-    CHECK(parse({"--help"}).help);
+    CHECK(parse_segment({"--help"}).help);
 }
 
 TEST_CASE("segment args: output names", "[cli]") {
     CHECK(mnet::cli::output_stem("../shared/images/segmentation/bird_513.png") == "bird_513");
     CHECK(mnet::cli::output_stem("photo.tar.gz") == "photo.tar");
     CHECK(mnet::cli::output_stem("noext") == "noext");
-    CHECK_THAT(error_of({"--model", "m", "a/bird.png", "b/bird.jpg"}), Contains("bird.mask.png"));
-    CHECK_THAT(error_of({"--model", "m", "dir/.."}), Contains("no file name"));
-    const SegmentArgs dashed = parse({"--model", "m", "--", "--out"});  // after --, an image name
+    CHECK_THAT(segment_error_of({"--model", "m", "a/bird.png", "b/bird.jpg"}), Contains("bird.mask.png"));
+    CHECK_THAT(segment_error_of({"--model", "m", "dir/.."}), Contains("no file name"));
+    const SegmentArgs dashed = parse_segment({"--model", "m", "--", "--out"});  // after --, an image name
     CHECK(dashed.images == std::vector<std::string>{"--out"});
     CHECK(dashed.out == ".");
 }
 
 TEST_CASE("segment args: errors name the option", "[cli]") {
-    CHECK_THAT(error_of({"x.png"}), Contains("--model is required"));
-    CHECK_THAT(error_of({"--model", "m"}), Contains("no image given"));
-    CHECK_THAT(error_of({"--model", "m", "--model", "n", "x.png"}), Contains("--model given twice"));
-    CHECK_THAT(error_of({"--model", "m", "--threads", "0", "x.png"}), Contains("--threads expects an integer"));
-    CHECK_THAT(error_of({"--model", "m", "--threads", "2x", "x.png"}), Contains("--threads"));
-    CHECK_THAT(error_of({"--model", "m", "--precision", "uint8", "x.png"}), Contains("--precision expects int8 or float, got 'uint8'"));
-    CHECK_THAT(error_of({"--model", "m", "--top", "3", "x.png"}), Contains("unknown option '--top'"));
-    CHECK_THAT(error_of({"--model", "m", "x.png", "--out"}), Contains("missing value after --out"));
-    CHECK_THAT(error_of({"--model", "m", "--out=", "x.png"}), Contains("--out needs a non-empty value"));
-    CHECK_THAT(error_of({"--model", "m", "--dump-logits", "o", "--dump-mask", "o", "x.png"}),
+    CHECK_THAT(segment_error_of({"x.png"}), Contains("--model is required"));
+    CHECK_THAT(segment_error_of({"--model", "m"}), Contains("no image given"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--model", "n", "x.png"}), Contains("--model given twice"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--threads", "0", "x.png"}), Contains("--threads expects an integer"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--threads", "2x", "x.png"}), Contains("--threads"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--precision", "uint8", "x.png"}), Contains("--precision expects int8 or float, got 'uint8'"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--top", "3", "x.png"}), Contains("unknown option '--top'"));
+    CHECK_THAT(segment_error_of({"--model", "m", "x.png", "--out"}), Contains("missing value after --out"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--out=", "x.png"}), Contains("--out needs a non-empty value"));
+    CHECK_THAT(segment_error_of({"--model", "m", "--dump-logits", "o", "--dump-mask", "o", "x.png"}),
                Contains("same file"));
-    CHECK_THAT(error_of({"--model", "m", ""}), Contains("empty image path"));
+    CHECK_THAT(segment_error_of({"--model", "m", ""}), Contains("empty image path"));
 }

@@ -197,11 +197,14 @@ def args_corpus(out):
         ["--help"], ["-h"], ["--top", "0", "x"], ["--top"], ["--threads", "1025", "--model", "m", "i"],
         ["--top=+5", "--model", "m", "i"], ["--preset=", "--model", "m", "i"], ["--bench", "99999999999"],
         ["--model", "m", "--labels", "a", "--labels", "b", "i"], ["--unknown"], [""], ["-"], ["--"],
+        ["--model", "q.tflite", "--precision", "int8", "i"], ["--precision=float", "--model", "m", "--profile", "i"],
+        ["--precision", "int4", "--model", "m", "i"], ["--input-size", "160", "--model", "m", "i"],
     ]
     for args in lists:
         put(a_dir, b"\0".join(a.encode() for a in args), "args")
     with open(os.path.join(out, "classify_args.dict"), "w") as d:
         for word in ["--model", "--labels", "--top", "--threads", "--preset", "--dump-logits", "--bench", "--help",
+                     "--precision", "int8", "float", "--input-size", "--profile",
                      "--", "=", "tf_inception", "torchvision", "\\x00"]:
             d.write('"%s"\n' % word)
 

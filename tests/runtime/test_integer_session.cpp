@@ -27,7 +27,7 @@ using namespace mnet;
 
 namespace {
 
-const std::vector<std::string> quantized_configs{"v2_1.0_224_quant", "v2_1.0_224_ptq",    "v1_1.0_224_quant",
+const std::vector<std::string> session_configs{"v2_1.0_224_quant", "v2_1.0_224_ptq",    "v1_1.0_224_quant",
                                                  "v1_0.75_192_quant", "v1_0.5_160_quant", "v1_0.25_128_quant"};
 
 /// Element i of a quantized output, widened.
@@ -43,7 +43,7 @@ std::string v2_quant() { return test::data_file("weights/tflite/mobilenet_v2_1.0
 
 TEST_CASE("integer Session: the quantized classifiers reproduce the reference quantized logits exactly",
           "[runtime][session][quant][reference]") {
-    const std::string config = GENERATE_COPY(from_range(quantized_configs));
+    const std::string config = GENERATE_COPY(from_range(session_configs));
     CAPTURE(config);
     const Model model = load_config(config);
     REQUIRE(model.integer_program());
@@ -80,7 +80,7 @@ TEST_CASE("integer Session: the quantized classifiers reproduce the reference qu
 TEST_CASE("preprocess_pixels: the resized pixels rounded floor(p + 0.5) are the integer models' input",
           "[io][preprocess][quant][reference]") {
     // Many resized pixels are exact .5 ties in real arithmetic: this fails if float64 errs the other way.
-    for (const std::string& config : quantized_configs) {
+    for (const std::string& config : session_configs) {
         const int resolution = test::reference_index().at("configs").at(config).at("resolution").get<int>();
         for (const std::string& image : test::reference_images()) {
             CAPTURE(config, image);

@@ -230,12 +230,15 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
         __m512i y[4];
         unroll<4>([&](auto v) MNET_QSIMD_INLINE {
-            const int col = col0 + 16 * v;
-            if (v >= NRV || col >= g.n) {
+            // constexpr: acc has NRV columns, and clang checks array bounds in a branch not taken
+            if constexpr (decltype(v)::value >= NRV) {
                 y[v] = _mm512_setzero_si512();
-                return;
+            } else {
+                const int col = col0 + 16 * v;
+                y[v] = col >= g.n ? _mm512_setzero_si512()
+                                  : requantize16(g.row_factor ? _mm512_add_epi32(acc[i][v], r) : acc[i][v], rq,
+                                                 static_cast<std::size_t>(col), false);
             }
-            y[v] = requantize16(g.row_factor ? _mm512_add_epi32(acc[i][v], r) : acc[i][v], rq, static_cast<std::size_t>(col), false);
         });
         store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0, lo, hi);
     });
