@@ -15,6 +15,7 @@
 #include "mnet/quant/kernels/elementwise.hpp"
 #include "mnet/quant/kernels/pooling.hpp"
 #include "mnet/quant/kernels/resize_bilinear.hpp"
+#include "mnet/quant/kernels/simd/add.hpp"
 #include "mnet/quant/kernels/softmax.hpp"
 
 namespace mnet::quant::detail {
@@ -61,7 +62,7 @@ inline Step prepare_add(const OpContext& ctx) {
             const T* b_data = f.at<T>(bi);
             T* y_data = f.at<T>(yi);
             f.par.split(count, [&](std::size_t begin, std::size_t end) {
-                ref::add(p, end - begin, a_data + begin, b_data + begin, y_data + begin);
+                simd::add(p, end - begin, a_data + begin, b_data + begin, y_data + begin);
             });
         };
     });
