@@ -2,7 +2,9 @@
 // (ConvState::zero_point_bias) for the layouts of CONV_2D and DEPTHWISE_CONV_2D:
 // Σ w′(x − z_x) + bias == Σ w′x + zero_point_bias wherever no tap is padding, on odd
 // channel counts, with wrapping int32 arithmetic like the kernels'.
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -71,4 +73,60 @@ TEST_CASE("prepare_conv: zero-point-folded bias of 1x1 and depthwise 3x3 layouts
         }
         CHECK(direct == plain);
     }
+}
+
+namespace {
+
+/// One k×k CONV_2D through conv_by_patches (pixels split in two ranges, as two threads would) against ref::conv2d.
+template <class T>
+void check_patches(std::mt19937& rng, ref::Nhwc in, int kernel, int stride, int dilation, bool same) {
+    constexpr int lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+    const int cout = 11;
+    const int span = (kernel - 1) * dilation + 1;
+    const int oh = same ? (in.h + stride - 1) / stride : (in.h - span) / stride + 1;
+    const int ow = same ? (in.w + stride - 1) / stride : (in.w - span) / stride + 1;
+    if (oh < 1 || ow < 1) return;
+    ref::ConvParams p;
+    p.stride_h = p.stride_w = stride;
+    p.dilation_h = p.dilation_w = dilation;
+    // TFLite SAME: the smaller half of the total padding before.
+    p.pad_top = same ? std::max(0, ((oh - 1) * stride + span - in.h) / 2) : 0;
+    p.pad_left = same ? std::max(0, ((ow - 1) * stride + span - in.w) / 2) : 0;
+    p.input_offset = -std::uniform_int_distribution<int>(lo, hi)(rng);
+    p.output_offset = std::uniform_int_distribution<int>(lo, hi)(rng);
+    const std::vector<QuantizedMultiplier> m{{1518500250, -9}};
+    p.multipliers = m;
+    p.clamp = {lo, hi};
+    const ref::Nhwc filter{cout, kernel, kernel, in.c}, out{in.n, oh, ow, cout};
+    const int k = kernel * kernel * in.c;
+    std::uniform_int_distribution<int> byte(lo, hi), weight(-127, 127);
+    std::vector<T> x(static_cast<std::size_t>(in.n) * in.h * in.w * in.c);
+    for (T& v : x) v = static_cast<T>(byte(rng));
+    std::vector<std::int8_t> w(static_cast<std::size_t>(cout) * static_cast<std::size_t>(k));
+    for (std::int8_t& v : w) v = static_cast<std::int8_t>(weight(rng));
+    std::vector<std::int32_t> bias(static_cast<std::size_t>(cout));
+    for (std::int32_t& b : bias) b = std::uniform_int_distribution<int>(-5000, 5000)(rng);
+    std::vector<T> expected(static_cast<std::size_t>(out.n) * oh * ow * cout), got(expected.size(), T{0x5A});
+    ref::conv2d(p, in, x.data(), filter, w.data(), bias.data(), out, expected.data());
+    const simd::PackedGemm g = simd::pack_gemm<T>(p, k, cout, w.data(), bias.data());
+    const int pixels = out.n * oh * ow, split = pixels / 2;
+    detail::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), 0, split);
+    detail::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), split, pixels);
+    CAPTURE(in.n, in.h, in.w, in.c, kernel, stride, dilation, same, p.pad_top, p.pad_left);
+    CHECK(got == expected);
+}
+
+}  // namespace
+
+TEST_CASE("prepare_conv: k×k CONV_2D over gathered patches equals ref::conv2d on odd shapes", "[quant][prepare]") {
+    std::mt19937 rng(3);
+    for (const int c : {1, 3, 5, 8, 17})
+        for (const int size : {1, 2, 7, 8, 13})
+            for (const int stride : {1, 2})
+                for (const bool same : {true, false}) {
+                    check_patches<std::uint8_t>(rng, {1, size, size + 1, c}, 3, stride, 1, same);
+                    check_patches<std::int8_t>(rng, {2, size, size, c}, 3, stride, 1, same);
+                    check_patches<std::uint8_t>(rng, {1, size + 2, size, c}, 3, stride, 2, same);
+                    check_patches<std::int8_t>(rng, {1, size, size, c}, 2, stride, 1, same);
+                }
 }

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -126,6 +128,20 @@ inline void check_weighted_types(const OpContext& ctx, const Tensor& x, const Te
 /// Largest K = kh·kw·Cin of a k×k CONV_2D run as a GEMM over gathered patches (the stem's is 27).
 inline constexpr int patch_gemm_max_k = 512;
 
+/// Copies n bytes; up to 64 by one masked load and store (the stem's taps are 3 to 9 bytes, and a
+/// libc memcpy call per tap cost more than the copy), which never touch memory past n.
+template <class T>
+inline void copy_small(T* dst, const T* src, std::size_t n) noexcept {
+#if MNET_QSIMD_AVX512BW
+    if (n <= 64) {
+        const __mmask64 mask = n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+        _mm512_mask_storeu_epi8(dst, mask, _mm512_maskz_loadu_epi8(mask, src));
+        return;
+    }
+#endif
+    std::memcpy(dst, src, n * sizeof(T));
+}
+
 /// Output pixels [pixel_begin, pixel_end) of a k×k CONV_2D as the GEMM `g` (K = kh·kw·Cin) over
 /// patches gathered in chunks on the stack. A tap in the padding reads the input zero point, whose
 /// x − z_x is 0: the same sum as the reference, which skips that tap.
@@ -144,14 +160,21 @@ void conv_by_patches(const simd::PackedGemm& g, const ref::ConvParams& p, ref::N
             const int q = first + i;
             const int ox = q % out.w, oy = (q / out.w) % out.h, b = q / (out.w * out.h);
             T* patch = patches + static_cast<std::size_t>(i) * static_cast<std::size_t>(k);
+            const int ix0 = ox * p.stride_w - p.pad_left;
             for (int ky = 0; ky < filter.h; ++ky) {
                 const int iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+                // A kernel row inside the input (dilation 1) is one run of filter.w · Cin bytes.
+                if (iy >= 0 && iy < in.h && p.dilation_w == 1 && ix0 >= 0 && ix0 + filter.w <= in.w) {
+                    copy_small(patch, x + in.at(b, iy, ix0, 0), row_bytes * static_cast<std::size_t>(filter.w));
+                    patch += static_cast<std::ptrdiff_t>(row_bytes) * filter.w;
+                    continue;
+                }
                 for (int kx = 0; kx < filter.w; ++kx, patch += in.c) {
-                    const int ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+                    const int ix = ix0 + kx * p.dilation_w;
                     if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w)
                         std::fill_n(patch, row_bytes, pad);
                     else
-                        std::copy_n(x + in.at(b, iy, ix, 0), row_bytes, patch);
+                        copy_small(patch, x + in.at(b, iy, ix, 0), row_bytes);
                 }
             }
         }

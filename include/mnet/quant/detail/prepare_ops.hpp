@@ -4,6 +4,7 @@
 // kernel assumes it), derives its parameters once, and returns the step that runs it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,9 @@
 #include "mnet/quant/kernels/elementwise.hpp"
 #include "mnet/quant/kernels/pooling.hpp"
 #include "mnet/quant/kernels/resize_bilinear.hpp"
+#include "mnet/quant/kernels/simd/add.hpp"
+#include "mnet/quant/kernels/simd/pool.hpp"
+#include "mnet/quant/kernels/simd/quantize.hpp"
 #include "mnet/quant/kernels/softmax.hpp"
 
 namespace mnet::quant::detail {
@@ -61,7 +65,7 @@ inline Step prepare_add(const OpContext& ctx) {
             const T* b_data = f.at<T>(bi);
             T* y_data = f.at<T>(yi);
             f.par.split(count, [&](std::size_t begin, std::size_t end) {
-                ref::add(p, end - begin, a_data + begin, b_data + begin, y_data + begin);
+                simd::add(p, end - begin, a_data + begin, b_data + begin, y_data + begin);
             });
         };
     });
@@ -101,7 +105,7 @@ inline Step prepare_average_pool(const OpContext& ctx) {
         using T = decltype(t);
         const int xi = x.id;
         const int yi = y.id;
-        return [=](const Frame& f) { ref::average_pool(p, in, f.at<T>(xi), out, f.at<T>(yi)); };
+        return [=](const Frame& f) { simd::average_pool(p, in, f.at<T>(xi), out, f.at<T>(yi)); };
     });
 }
 
@@ -137,10 +141,25 @@ inline Step prepare_mean(const OpContext& ctx) {
         ctx.multiplier(static_cast<double>(x.scale) / static_cast<double>(y.scale), y, "input/output scale");
     const std::vector<int> dims = x.shape;
     const std::int32_t zx = x.zero_point, zy = y.zero_point;
+    // Reduced axes in one block (a global pool: axes 1 and 2 of NHWC): [outer, reduced, inner] sums by rows.
+    const auto first = std::find(reduce.begin(), reduce.end(), true);
+    const auto last = std::find(reduce.rbegin(), reduce.rend(), true).base();
+    const bool block = first != reduce.end() && std::find(first, last, false) == last;
+    std::size_t outer = 1, reduced = 1, inner = 1;
+    for (std::size_t d = 0; d < reduce.size(); ++d) {
+        const auto extent = static_cast<std::size_t>(dims[d]);
+        if (reduce[d]) reduced *= extent;
+        else if (d < static_cast<std::size_t>(first - reduce.begin())) outer *= extent;
+        else inner *= extent;
+    }
     return with_type(x.type, [&](auto t) -> Step {
         using T = decltype(t);
         const int xi = x.id;
         const int yi = y.id;
+        if (block)
+            return [=](const Frame& f) {
+                simd::mean_contiguous(outer, reduced, inner, f.at<T>(xi), zx, m, zy, f.at<T>(yi));
+            };
         return [=](const Frame& f) { ref::mean(dims, reduce, f.at<T>(xi), zx, m, zy, f.at<T>(yi)); };
     });
 }
@@ -180,7 +199,14 @@ inline Step prepare_quantize(const OpContext& ctx) {
             using Out = decltype(out);
             const int xi = x.id;
             const int yi = y.id;
-            return [=](const Frame& f) { ref::requantize(count, f.at<In>(xi), m, zx, zy, f.at<Out>(yi)); };
+            // Elementwise: any split of the values gives the same bits.
+            return [=](const Frame& f) {
+                const In* x_data = f.at<In>(xi);
+                Out* y_data = f.at<Out>(yi);
+                f.par.split(count, [&](std::size_t begin, std::size_t end) {
+                    simd::requantize(end - begin, x_data + begin, m, zx, zy, y_data + begin);
+                });
+            };
         });
     });
 }
