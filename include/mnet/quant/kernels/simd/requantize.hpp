@@ -168,11 +168,11 @@ MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t,
     // maskz forms throughout: GCC 12 warns on the plain ones' _mm512_undefined operand (bug 105593).
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
-    const auto ld = [c](const std::int32_t* v) { return _mm512_loadu_si512(v + c); };
+    const auto ld = [c](const std::int32_t* v) MNET_QSIMD_INLINE { return _mm512_loadu_si512(v + c); };
     const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift)) : acc;
     if (t.pairs && !t.saturation) {  // the merged rounding (header comment); c is even
         const std::size_t j = c / 2;
-        const auto ld64 = [&](int quantity, int parity) {
+        const auto ld64 = [&](int quantity, int parity) MNET_QSIMD_INLINE {
             return _mm512_loadu_si512(t.pairs + static_cast<std::size_t>(quantity * 2 + parity) * t.half + j);
         };
         const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
