@@ -189,7 +189,7 @@ const bool registered = [] {
     const std::vector<std::vector<std::int64_t>> gemm_shapes{
         {12544, 32, 16}, {12544, 16, 96}, {3136, 24, 144}, {3136, 144, 24}, {784, 192, 32}, {196, 384, 64},
         {196, 576, 96},  {49, 960, 160},  {49, 320, 1280}, {3136, 128, 128}, {196, 512, 512}, {49, 1024, 1024},
-        {49, 960, 320}};
+        {49, 960, 320}, {784, 32, 192}, {12544, 27, 32}};
     fp32_peak = mnet_bench::fma_peak_gflops();
     int8_peak = mnet_bench::vnni_peak_gops();
     benchmark::AddCustomContext("fp32_fma_peak_gflops", std::to_string(fp32_peak));
@@ -198,7 +198,8 @@ const bool registered = [] {
     for (const auto& kernel : mnet::quant::simd::gemm_kernels) {
         if (std::string(kernel.name) == "scalar") continue;
         for (const auto& s : std::vector<std::vector<std::int64_t>>{{3136, 144, 24}, {196, 384, 64}, {49, 960, 320},
-                                                                    {3136, 24, 144}, {196, 576, 96}, {49, 320, 1280}}) {
+                                                                    {3136, 24, 144}, {196, 576, 96}, {49, 320, 1280},
+                                                                    {784, 192, 32}, {784, 32, 192}, {12544, 27, 32}}) {
             benchmark::RegisterBenchmark((std::string("qgemm_u8/") + kernel.name).c_str(), bench_qgemm<std::uint8_t>, kernel)->Args(s);
             benchmark::RegisterBenchmark((std::string("qgemm_s8/") + kernel.name).c_str(), bench_qgemm<std::int8_t>, kernel)->Args(s);
         }

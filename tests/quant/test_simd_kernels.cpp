@@ -228,6 +228,22 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
         _mm512_store_si512(got, simd::detail::requantize16(a, t.view(), static_cast<std::size_t>(c)));
         for (int j = 0; j < 16; ++j) CHECK(got[j] == expected[static_cast<std::size_t>(c + j)]);
     }
+    // Without a saturating multiplier the AVX-512 epilogue takes the merged rounding: same values.
+    for (auto& m : ms)
+        if (m.multiplier == i32_min) m.multiplier = i32_max;
+    p.multipliers = ms;
+    const simd::RequantTable t2 = simd::make_requant_table(p, n, n);
+    REQUIRE_FALSE(t2.saturation);
+    for (int c = 0; c < n; c += 16) {
+        alignas(64) std::int32_t got[16];
+        const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
+        _mm512_store_si512(got, simd::detail::requantize16(a, t2.view(), static_cast<std::size_t>(c)));
+        for (int j = 0; j < 16; ++j) {
+            const auto i = static_cast<std::size_t>(c + j);
+            const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
+            CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), -200, 200));
+        }
+    }
 #endif
 }
 
@@ -236,7 +252,9 @@ TEST_CASE("simd gemm: uint8 per-tensor 1x1 conv equals ref::conv2d on odd shapes
     for (const int zw : {0, 1, 127, 128, 200, 255})
         for (const auto& [m, k, n] : std::vector<std::array<int, 3>>{
                  {1, 1, 1}, {1, 3, 7}, {4, 5, 17}, {2, 8, 16}, {7, 16, 24}, {13, 17, 64}, {6, 32, 65}, {12, 24, 96},
-                 {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33}}) {
+                 {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33},
+                 // row sums: K tails around the 8-, 32- and 64-byte loads
+                 {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16}}) {
             check_gemm<std::uint8_t, std::uint8_t>(rng, m, k, n, false, zw, false);
             check_gemm<std::uint8_t, std::int16_t>(rng, m, k, n, false, zw, false);
         }
@@ -246,7 +264,8 @@ TEST_CASE("simd gemm: int8 per-channel 1x1 conv and fully connected equal the re
     std::mt19937 rng(1602);
     for (const auto& [m, k, n] : std::vector<std::array<int, 3>>{
              {1, 1, 1}, {1, 3, 7}, {4, 5, 17}, {2, 8, 16}, {7, 16, 24}, {13, 17, 64}, {6, 32, 65}, {12, 24, 96},
-             {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33}, {1, 1280, 1001}}) {
+             {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33}, {1, 1280, 1001},
+             {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16}}) {
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, true, 0, false);
         check_gemm<std::int8_t, std::int16_t>(rng, m, k, n, true, 0, true);
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, false, 0, true);
@@ -335,3 +354,54 @@ TEST_CASE("simd depthwise: other kernel sizes and depth multipliers fall back or
     check_dwconv<std::uint8_t>(rng, 8, 8, 5, 7, 1, 1, true, false);  // 49 taps: scalar path
     check_dwconv<std::int8_t>(rng, 6, 5, 9, 3, 1, 1, true, true, 2);  // depth multiplier 2: scalar path
 }
+
+#if MNET_QSIMD_AVX512VNNI
+TEST_CASE("simd depthwise: the VNNI column kernel takes uint8 (d = 0 and d != 0) and int8, exactly", "[quant][simd]") {
+    std::mt19937 rng(1607);
+    // Weight ranges: inside a signed byte (d = 0), shifted up (d > 0), shifted down (d < 0), and one that
+    // needs d = 128 (W' from 0 to 255), which the kernel must refuse.
+    for (const auto& [wlo, whi, accepted] : std::vector<std::array<int, 3>>{{-128, 127, 1}, {-50, 200, 1}, {-250, 0, 1}, {0, 255, 0}})
+        for (const int c : {5, 16, 64, 70})
+            for (const auto& [h, w, stride] : std::vector<std::array<int, 3>>{{1, 1, 1}, {2, 2, 2}, {7, 9, 1}, {7, 9, 2}, {8, 6, 2}, {3, 70, 1}}) {
+                Params prm = random_params<std::uint8_t>(rng, c, false, -20, 2);
+                ref::ConvParams p = prm.p;
+                p.stride_h = p.stride_w = stride;
+                const int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+                p.pad_top = std::max((oh - 1) * stride + 3 - h, 0) / 2;
+                p.pad_left = std::max((ow - 1) * stride + 3 - w, 0) / 2;
+                const Nhwc in{1, h, w, c}, filt{1, 3, 3, c}, out{1, oh, ow, c};
+                const auto x = random_bytes<std::uint8_t>(rng, in.size());
+                std::vector<std::int16_t> wt(filt.size());
+                std::uniform_int_distribution<int> d(wlo, whi);
+                for (auto& v : wt) v = static_cast<std::int16_t>(d(rng));
+                wt[0] = static_cast<std::int16_t>(wlo);  // both ends present in channel 0
+                wt[static_cast<std::size_t>(c)] = static_cast<std::int16_t>(whi);
+                const auto bias = random_bias(rng, c);
+                std::vector<std::uint8_t> expected(out.size()), got(out.size(), 0x5A);
+                ref::depthwise_conv2d(p, in, x.data(), filt, wt.data(), bias.data(), out, expected.data());
+                CAPTURE(wlo, whi, c, h, w, stride, p.input_offset);
+                const bool ran = simd::detail::dwconv_vnni(p, in, x.data(), wt.data(), bias.data(), out, got.data(), 0, oh);
+                CHECK(ran == (accepted != 0));
+                if (ran) CHECK(got == expected);
+            }
+    // int8: x ^ 0x80 as the unsigned operand.
+    for (const int c : {3, 64, 65})
+        for (const int stride : {1, 2}) {
+            Params prm = random_params<std::int8_t>(rng, c, true, -20, 2);
+            ref::ConvParams p = prm.p;
+            p.stride_h = p.stride_w = stride;
+            p.pad_top = p.pad_left = 1;
+            const int oh = (9 + 2 - 3) / stride + 1;
+            const Nhwc in{1, 9, 9, c}, filt{1, 3, 3, c}, out{1, oh, oh, c};
+            const auto x = random_bytes<std::int8_t>(rng, in.size());
+            const auto raw = random_bytes<std::int8_t>(rng, filt.size());
+            const std::vector<std::int16_t> wt(raw.begin(), raw.end());
+            const auto bias = random_bias(rng, c);
+            std::vector<std::int8_t> expected(out.size()), got(out.size(), 0x5A);
+            ref::depthwise_conv2d(p, in, x.data(), filt, wt.data(), bias.data(), out, expected.data());
+            CAPTURE(c, stride, p.input_offset);
+            REQUIRE(simd::detail::dwconv_vnni(p, in, x.data(), wt.data(), bias.data(), out, got.data(), 0, oh));
+            CHECK(got == expected);
+        }
+}
+#endif

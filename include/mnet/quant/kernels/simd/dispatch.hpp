@@ -23,7 +23,9 @@ using best_gemm_isa = avx2_isa;  ///< the GEMM variant the entry points run
 using best_gemm_isa = scalar_isa;  ///< the GEMM variant the entry points run
 #endif
 
-#if MNET_QSIMD_AVX512BW
+#if MNET_QSIMD_AVX512VNNI
+using best_dwconv_isa = avx512_vnni_isa;  ///< the depthwise variant the entry points run
+#elif MNET_QSIMD_AVX512BW
 using best_dwconv_isa = avx512bw_isa;  ///< the depthwise variant the entry points run
 #elif MNET_QSIMD_AVX2
 using best_dwconv_isa = avx2_isa;  ///< the depthwise variant the entry points run
@@ -99,6 +101,9 @@ inline constexpr auto gemm_kernels = std::to_array<GemmKernel>({
 
 /// Every depthwise variant of this build, best first; the scalar one is always last.
 inline constexpr auto dwconv_kernels = std::to_array<DwconvKernel>({
+#if MNET_QSIMD_AVX512VNNI
+    detail::dwconv_entry<avx512_vnni_isa>(),
+#endif
 #if MNET_QSIMD_AVX512BW
     detail::dwconv_entry<avx512bw_isa>(),
 #endif

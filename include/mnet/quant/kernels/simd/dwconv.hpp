@@ -23,6 +23,9 @@ namespace mnet::quant::simd {
 
 /// Most taps (kh·kw) the SIMD depthwise kernels take on the stack; larger kernels run the scalar loop.
 inline constexpr int dwconv_max_taps = 25;
+/// Fewest output pixels per call for which the VNNI depthwise runs (below, the per-call layout of its
+/// constants outweighs it: measured on Zen 5, 7x7 and 14x14 layers).
+inline constexpr int dwconv_vnni_min_pixels = 256;
 
 namespace detail {
 
@@ -136,6 +139,7 @@ struct DwChunk {
     alignas(64) std::int32_t b0[channels];                        ///< bias
     alignas(64) std::int32_t b1[channels];                        ///< bias + io·Σ_taps W'
     alignas(64) std::int32_t mult[channels], lsh[channels], rsh[channels], rmask[channels];  ///< requantization
+    alignas(64) std::int64_t pairs[pair_constants_size(channels)];  ///< merged-rounding constants (AVX-512)
     std::ptrdiff_t offsets[dwconv_max_taps];                      ///< tap t from the top-left tap, in elements
     RequantView rq;                                               ///< views `mult`… with the op's scalars
 };
@@ -235,6 +239,11 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
             ch.b1[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(ch.b0[j]) + static_cast<std::uint32_t>(p.input_offset) * sum[j]);
         ch.rq.left_shifts = std::any_of(ch.lsh, ch.lsh + CH, [](std::int32_t v) { return v != 0; });
         ch.rq.saturation = std::any_of(ch.mult, ch.mult + CH, [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+        if constexpr (L == 16) {
+            pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
+            ch.rq.pairs = ch.pairs;
+            ch.rq.half = CH / 2;
+        }
         const int nv = (cw + L - 1) / L;
         const bool full = cw == nv * L;
         auto run = [&]<int NVC>(std::integral_constant<int, NVC>) {
@@ -251,6 +260,161 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
 }
 #endif
 
+#if MNET_QSIMD_AVX512VNNI
+/// 3x3, dilation 1, on vpdpbusd: the three rows of one input column go into the bytes of a dword (the
+/// fourth is 0), so one vpdpbusd multiplies a column by its three taps for 16 channels, and a column built
+/// once serves every output pixel that reads it (3 at stride 1). Activations enter as unsigned bytes u
+/// (x, or x ^ 0x80 = x + 128 for int8) against signed weights q = W' − d: Σ W'(x + io) = Σ q·u + d·Σ u
+/// + (io − 128·[int8])·Σ W', the last term constant per channel; padding taps read the byte whose x is
+/// −io, so they contribute 0 as the reference's skipped taps do and every pixel runs the same code.
+/// Unpacking bytes then words within 128-bit lanes leaves channels 16l + 4v … 16l + 4v + 3 in lane l of
+/// vector v; weights and requantization constants are stored in that order, and the packs of store64
+/// bring the bytes back to channel order.
+struct DwVnniChunk {
+    static constexpr int channels = 64;  ///< channels per chunk
+    static constexpr int block = 32;     ///< output pixels per column buffer
+    alignas(64) std::uint8_t wq[3][4][64];  ///< per kx, per vector: bytes q(ky = 0, 1, 2), 0
+    alignas(64) std::uint8_t dv[4][64];     ///< bytes d, d, d, 0
+    alignas(64) std::int32_t cterm[channels];                                          ///< bias + (io − 128·[int8])·ΣW'
+    alignas(64) std::int32_t mult[channels], lsh[channels], rsh[channels], rmask[channels];  ///< requantization
+    alignas(64) std::int64_t pairs[pair_constants_size(channels)];                    ///< merged-rounding constants
+    RequantView rq;                                                                    ///< views the above
+    bool has_d = false;                                                                ///< some d ≠ 0
+};
+
+/// The lane position of channel j of a chunk (see DwVnniChunk).
+constexpr int dw_vnni_pos(int j) noexcept { return (j % 16 / 4) * 16 + (j / 16) * 4 + j % 4; }
+
+/// Prepares chunk c0 (cw channels); false when a channel's W' spans more than a signed byte plus d.
+template <class T, class W>
+bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter, const std::int32_t* bias, int C, int c0,
+                     int cw) noexcept {
+    std::memset(ch.wq, 0, sizeof ch.wq);
+    std::memset(ch.dv, 0, sizeof ch.dv);
+    ch.has_d = false;
+    const std::int32_t io_term = p.input_offset - (std::is_signed_v<T> ? 128 : 0);
+    for (int j = 0; j < DwVnniChunk::channels; ++j) {
+        const int pos = dw_vnni_pos(j), v = pos / 16, byte = (pos % 16) * 4;
+        if (j >= cw) {
+            ch.cterm[pos] = ch.mult[pos] = ch.lsh[pos] = ch.rsh[pos] = ch.rmask[pos] = 0;
+            continue;
+        }
+        const int c = c0 + j;
+        std::int64_t w[9], lo = 0, hi = 0;
+        std::uint32_t sum = 0;
+        for (int t = 0; t < 9; ++t) {
+            w[t] = std::int64_t{filter[static_cast<std::size_t>(t) * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)]} + p.filter_offset;
+            lo = t == 0 ? w[t] : std::min(lo, w[t]);
+            hi = t == 0 ? w[t] : std::max(hi, w[t]);
+            sum += static_cast<std::uint32_t>(w[t]);
+        }
+        const std::int64_t d = hi > 127 ? hi - 127 : (lo < -128 ? lo + 128 : 0);
+        if (d > 127 || d < -128 || lo - d < -128 || hi - d > 127) return false;
+        ch.has_d = ch.has_d || d != 0;
+        for (int t = 0; t < 9; ++t)
+            ch.wq[t % 3][v][byte + t / 3] = static_cast<std::uint8_t>(static_cast<std::int8_t>(w[t] - d));
+        for (int r = 0; r < 3; ++r) ch.dv[v][byte + r] = static_cast<std::uint8_t>(static_cast<std::int8_t>(d));
+        ch.cterm[pos] = static_cast<std::int32_t>(static_cast<std::uint32_t>(bias ? bias[c] : 0) +
+                                                  static_cast<std::uint32_t>(io_term) * sum);
+        const QuantizedMultiplier m = p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c)];
+        ch.mult[pos] = m.multiplier;
+        ch.lsh[pos] = std::max(m.shift, 0);
+        ch.rsh[pos] = std::max(-m.shift, 0);
+        ch.rmask[pos] = static_cast<std::int32_t>((std::int64_t{1} << ch.rsh[pos]) - 1);
+    }
+    pair_constants(ch.mult, ch.rsh, DwVnniChunk::channels, ch.pairs);
+    ch.rq = RequantView{ch.mult, ch.lsh, ch.rsh, ch.rmask, p.output_offset, p.clamp.min, p.clamp.max};
+    ch.rq.left_shifts = std::any_of(ch.lsh, ch.lsh + DwVnniChunk::channels, [](std::int32_t v) { return v != 0; });
+    ch.rq.saturation = std::any_of(ch.mult, ch.mult + DwVnniChunk::channels,
+                                   [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+    ch.rq.pairs = ch.pairs;
+    ch.rq.half = DwVnniChunk::channels / 2;
+    return true;
+}
+
+/// Output rows [row_begin, row_end) of one prepared chunk.
+template <bool HasD, class T>
+void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc out,
+                  T* output, int c0, int cw, int row_begin, int row_end) noexcept {
+    constexpr int B = DwVnniChunk::block;
+    const auto mask = static_cast<__mmask64>(cw >= 64 ? ~__mmask64{0} : (__mmask64{1} << cw) - 1);
+    const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+    const __m512i pad = _mm512_xor_si512(_mm512_set1_epi8(static_cast<char>(-p.input_offset)), flip);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i lo = _mm512_set1_epi8(static_cast<char>(ch.rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(ch.rq.clamp_max));
+    __m512i wq[3][4];
+    unroll<3>([&](auto kx) MNET_QSIMD_INLINE { unroll<4>([&](auto v) MNET_QSIMD_INLINE { wq[kx][v] = _mm512_load_si512(ch.wq[kx][v]); }); });
+    alignas(64) std::uint8_t cols[(B - 1) * 2 + 3][4][64];
+    for (int b = 0; b < out.n; ++b)
+        for (int oy = row_begin; oy < row_end; ++oy) {
+            const int iy0 = oy * p.stride_h - p.pad_top;
+            const T* rows[3];
+            for (int r = 0; r < 3; ++r)
+                rows[r] = iy0 + r >= 0 && iy0 + r < in.h ? input + in.at(b, iy0 + r, 0, c0) : nullptr;
+            for (int ox0 = 0; ox0 < out.w; ox0 += B) {
+                const int nb = std::min(B, out.w - ox0);
+                const int ix0 = ox0 * p.stride_w - p.pad_left, ncols = (nb - 1) * p.stride_w + 3;
+                for (int j = 0; j < ncols; ++j) {
+                    const int ix = ix0 + j;
+                    const bool inside = ix >= 0 && ix < in.w;
+                    __m512i r3[3];
+                    for (int r = 0; r < 3; ++r)
+                        r3[r] = inside && rows[r] ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[r] + static_cast<std::ptrdiff_t>(ix) * in.c), flip) : pad;
+                    const __m512i l01 = _mm512_unpacklo_epi8(r3[0], r3[1]), h01 = _mm512_unpackhi_epi8(r3[0], r3[1]);
+                    const __m512i l2 = _mm512_unpacklo_epi8(r3[2], zero), h2 = _mm512_unpackhi_epi8(r3[2], zero);
+                    _mm512_store_si512(cols[j][0], _mm512_unpacklo_epi16(l01, l2));
+                    _mm512_store_si512(cols[j][1], _mm512_unpackhi_epi16(l01, l2));
+                    _mm512_store_si512(cols[j][2], _mm512_unpacklo_epi16(h01, h2));
+                    _mm512_store_si512(cols[j][3], _mm512_unpackhi_epi16(h01, h2));
+                }
+                for (int i = 0; i < nb; ++i) {
+                    const int j0 = i * p.stride_w;
+                    __m512i acc[4];
+                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { acc[v] = _mm512_load_si512(ch.cterm + 16 * v); });
+                    unroll<3>([&](auto kx) MNET_QSIMD_INLINE {
+                        unroll<4>([&](auto v) MNET_QSIMD_INLINE {
+                            const __m512i col = _mm512_load_si512(cols[j0 + kx][v]);
+                            dpbusd(acc[v], col, wq[kx][v]);
+                            if constexpr (HasD) dpbusd(acc[v], col, _mm512_load_si512(ch.dv[v]));
+                        });
+                    });
+                    __m512i y[4];
+                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16(acc[v], ch.rq, static_cast<std::size_t>(16 * v), false); });
+                    store64<T, false>(output + out.at(b, oy, ox0 + i, c0), y[0], y[1], y[2], y[3], cw, lo, hi);
+                }
+            }
+        }
+}
+
+/// The VNNI depthwise over every chunk; false (nothing written) when some chunk does not fit it.
+template <class T, class W>
+bool dwconv_vnni(const ref::ConvParams& p, ref::Nhwc in, const T* input, const W* filter, const std::int32_t* bias,
+                 ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+    const int C = out.c;
+    // Every channel first (all or nothing): W' spans at most a signed byte plus a signed byte d.
+    for (int c = 0; c < C; ++c) {
+        std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+        for (int t = 0; t < 9; ++t) {
+            const std::int64_t w = std::int64_t{filter[static_cast<std::size_t>(t) * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)]};
+            lo = std::min(lo, w);
+            hi = std::max(hi, w);
+        }
+        lo += p.filter_offset;
+        hi += p.filter_offset;
+        const std::int64_t d = hi > 127 ? hi - 127 : (lo < -128 ? lo + 128 : 0);
+        if (d > 127 || d < -128 || lo - d < -128) return false;
+    }
+    DwVnniChunk ch;
+    for (int c0 = 0; c0 < C; c0 += DwVnniChunk::channels) {
+        const int cw = std::min(DwVnniChunk::channels, C - c0);
+        if (!dw_vnni_prepare<T>(ch, p, filter, bias, C, c0, cw)) return false;  // not reached: checked above
+        if (ch.has_d) dw_vnni_rows<true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        else dw_vnni_rows<false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+    }
+    return true;
+}
+#endif
+
 }  // namespace detail
 
 /// DEPTHWISE_CONV_2D on Isa, output rows [row_begin, row_end) of every batch: the arguments are those of
@@ -263,6 +427,17 @@ void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* inp
     // vpmaddwd takes x + io as int16: |io| stays ≤ 32767 − 255 (a zero point is within 0…255 or −128…127).
     [[maybe_unused]] const bool vector_ok = p.depth_multiplier == 1 && filter_shape.h * filter_shape.w <= dwconv_max_taps &&
                                             p.input_offset >= -32512 && p.input_offset <= 32512;
+#if MNET_QSIMD_AVX512VNNI
+    // vpdpbusd on columns: 3x3, dilation 1, and the padding byte (x = −io) must be a T. Its constants are
+    // laid out per call, which costs more than it saves below ~256 output pixels (7x7 and 14x14 layers).
+    if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
+        if (vector_ok && filter_shape.h == 3 && filter_shape.w == 3 && p.dilation_h == 1 && p.dilation_w == 1 &&
+            (row_end - row_begin) * out_shape.w * out_shape.n >= dwconv_vnni_min_pixels &&
+            -p.input_offset >= std::numeric_limits<T>::min() && -p.input_offset <= std::numeric_limits<T>::max() &&
+            detail::dwconv_vnni(p, in_shape, input, filter, bias, out_shape, output, row_begin, row_end))
+            return;
+    }
+#endif
 #if MNET_QSIMD_AVX512BW
     if constexpr (std::is_same_v<Isa, avx512bw_isa> || std::is_same_v<Isa, avx512_vnni_isa>) {
         if (vector_ok)

@@ -99,42 +99,66 @@ PackedGemm pack_gemm(const ref::ConvParams& p, int k, int n, const W* weights, c
 
 namespace detail {
 
-/// Σ x over one row of k activations (mod 2^32).
-template <class T>
+/// The row sums' instruction set: plain C++, AVX2 or AVX-512 (each tile calls its own, so the AVX2
+/// tiles test the AVX2 sums on an AVX-512 machine too).
+enum class SumIsa { scalar, avx2, avx512 };
+
+/// Σ x over one row of k activations (mod 2^32). No copy through the stack for the tail: a store
+/// followed by a wider load stalls store forwarding, and at K = 24 that stall cost as much as the tile.
+template <class T, SumIsa I = SumIsa::scalar>
 inline std::uint32_t row_sum(const T* x, int k) noexcept {
     std::uint32_t s = 0;
     int i = 0;
-#if MNET_QSIMD_AVX2
-    // vpsadbw sums unsigned bytes; int8 is biased by 128 and the bias taken back.
-    const __m256i flip = _mm256_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
-    __m256i acc = _mm256_setzero_si256();
-    for (; i + 32 <= k; i += 32) {
-        const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), flip);
-        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
+#if MNET_QSIMD_AVX512BW
+    if constexpr (I == SumIsa::avx512) {
+        // vpsadbw sums unsigned bytes; int8 is biased by 128 (masked-off bytes load as 0 and flip to 128
+        // like the rest: every lane of the last load counts) and the bias taken back.
+        const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+        __m512i acc = _mm512_setzero_si512();
+        for (; i + 64 <= k; i += 64)
+            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), flip), _mm512_setzero_si512()));
+        if (i < k) {
+            const __m512i v = _mm512_maskz_loadu_epi8((~__mmask64{0}) >> (64 - (k - i)), x + i);
+            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), _mm512_setzero_si512()));
+            i += 64;
+        }
+        // maskz extract: GCC 12 warns on the plain one's undefined operand (bug 105593), as on _mm512_reduce_add_epi64.
+        const __m256i q = _mm256_add_epi64(_mm512_maskz_extracti64x4_epi64(__mmask8(0xF), acc, 0), _mm512_maskz_extracti64x4_epi64(__mmask8(0xF), acc, 1));
+        const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        s = static_cast<std::uint32_t>(_mm_cvtsi128_si64(_mm_add_epi64(h, _mm_unpackhi_epi64(h, h))));
+        if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
+        return s;
     }
-    if (i < k) {  // the tail zero-padded to 32 bytes (a padding byte counts 128 after the flip, as a real one)
-        alignas(32) T tmp[32] = {};
-        std::memcpy(tmp, x + i, static_cast<std::size_t>(k - i));
-        const __m256i v = _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(tmp)), flip);
-        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
-        i += 32;
-    }
-    alignas(32) std::uint64_t lanes[4];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
-    s = static_cast<std::uint32_t>(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
-    if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
-#else
-    for (; i < k; ++i) s += static_cast<std::uint32_t>(std::int32_t{x[i]});
 #endif
+#if MNET_QSIMD_AVX2
+    if constexpr (I != SumIsa::scalar) {
+        const __m256i flip = _mm256_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+        __m256i acc = _mm256_setzero_si256();
+        for (; i + 32 <= k; i += 32) {
+            const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), flip);
+            acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()));
+        }
+        // 8 bytes at a time below 32, flipping only the 8 loaded ones.
+        const __m128i flip8 = _mm_set_epi64x(0, std::is_signed_v<T> ? static_cast<std::int64_t>(0x8080808080808080ull) : 0);
+        __m128i acc8 = _mm_setzero_si128();
+        for (; i + 8 <= k; i += 8)
+            acc8 = _mm_add_epi64(acc8, _mm_sad_epu8(_mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + i)), flip8),
+                                                    _mm_setzero_si128()));
+        const __m128i h = _mm_add_epi64(_mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1)), acc8);
+        s = static_cast<std::uint32_t>(_mm_cvtsi128_si64(_mm_add_epi64(h, _mm_unpackhi_epi64(h, h))));
+        if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
+    }
+#endif
+    for (; i < k; ++i) s += static_cast<std::uint32_t>(std::int32_t{x[i]});
     return s;
 }
 
 /// d · Σ x for row m (0 when d = 0).
-template <class T>
+template <SumIsa I = SumIsa::scalar, class T>
 inline std::uint32_t row_term(const PackedGemm& g, const T* input, int m) noexcept {
     if (g.row_factor == 0) return 0;
     return static_cast<std::uint32_t>(g.row_factor) *
-           row_sum(input + static_cast<std::size_t>(m) * static_cast<std::size_t>(g.k), g.k);
+           row_sum<T, I>(input + static_cast<std::size_t>(m) * static_cast<std::size_t>(g.k), g.k);
 }
 
 /// Plain loops over the packed bytes (or `wide`): the portable path, and the spec of the SIMD tiles.
@@ -176,16 +200,6 @@ inline std::int32_t load4(const T* x, int gi, int k) noexcept {
 }
 
 #if MNET_QSIMD_AVX512VNNI
-/// acc += Σ4 u·s (vpdpbusd). g++ 12 copies the accumulator around every intrinsic call in a full
-/// 24-register tile (a reg-reg move per vpdpbusd, half the speed of clang's code): the asm ties it.
-MNET_QSIMD_INLINE inline void dpbusd(__m512i& acc, __m512i u, __m512i s) noexcept {
-#if defined(__GNUC__) && !defined(__clang__)
-    asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
-#else
-    acc = _mm512_dpbusd_epi32(acc, u, s);
-#endif
-}
-
 /// One MR × (NRV·16) tile over all of k; rows past the range alias the last one (computed, not stored).
 template <class T, int MR, int NRV>
 inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int panel,
@@ -250,7 +264,7 @@ inline void gemm_panels_avx512(const PackedGemm& g, const T* input, T* output, i
                                int p_end) noexcept {
     for (int m0 = m_begin; m0 < m_end; m0 += MR) {
         std::uint32_t rt[MR];
-        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term(g, input, m0 + i) : 0;
+        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term<SumIsa::avx512>(g, input, m0 + i) : 0;
         for (int p = p_begin; p < p_end; ++p) gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt, p, output);
     }
 }
@@ -365,7 +379,7 @@ void gemm_avx2(const PackedGemm& g, const T* input, T* output, int m_begin, int 
     constexpr int MR = Vnni ? 6 : 4;
     for (int m0 = m_begin; m0 < m_end; m0 += MR) {
         std::uint32_t rt[MR];
-        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term(g, input, m0 + i) : 0;
+        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term<SumIsa::avx2>(g, input, m0 + i) : 0;
         for (int col = 0; col < g.n; col += 16) gemm_tile_avx2<T, MR, Vnni>(g, input, m0, m_end, rt, col, output);
     }
 }

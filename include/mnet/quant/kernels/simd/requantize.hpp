@@ -3,7 +3,10 @@
 // → RoundingDivideByPOT → + output zero point → clamp, on 8 (AVX2) or 16 (AVX-512)
 // int32 lanes with a multiplier and shift per lane (per-channel or broadcast per-tensor).
 // SRDHM as floor((a·b + 2^30) / 2^31) equals gemmlowp's nudge-and-truncate for every
-// sign, so one 64-bit add and a logical shift give its low 32 bits.
+// sign, so one 64-bit add and a logical shift give its low 32 bits. With AVX-512 the two roundings
+// merge into one: floor((floor((p + 2^30)/2^31) + 2^(e−1) − [h < 0]) / 2^e) = (p + 2^30 + 2^(30+e)
+// − [p < 0]·2^31) >> (31 + e) for e ≥ 1 (nested floors of integers; h < 0 ⇔ p < −2^30, and for
+// −2^30 ≤ p < 0 both forms give 0), p = x·m in 64 bits: 6 operations per 8 lanes, no remainder logic.
 #pragma once
 
 #include <algorithm>
@@ -29,7 +32,28 @@ struct RequantView {
     std::int32_t clamp_max = 0;                 ///< inclusive upper bound
     bool left_shifts = true;                    ///< some channel shifts left (else that step is skipped)
     bool saturation = true;                     ///< some multiplier is INT32_MIN (else SRDHM cannot saturate)
+    const std::int64_t* pairs = nullptr;        ///< the merged-rounding constants (pair_constants), or null
+    std::size_t half = 0;                       ///< channels / 2: the stride between pair_constants' arrays
 };
+
+/// Number of int64 values pair_constants writes for `padded` (even) channels.
+inline constexpr std::size_t pair_constants_size(std::size_t padded) noexcept { return 4 * padded; }
+
+/// The merged-rounding constants of channels [0, padded) (padded even): 8 arrays of padded/2 int64,
+/// [quantity][parity][channel / 2] with quantity multiplier, 2^30 + [e>0]·2^(30+e), 31 + e, [e>0]·2^31,
+/// so even and odd channels load straight into the 64-bit lanes vpmuldq reads.
+inline void pair_constants(const std::int32_t* multiplier, const std::int32_t* right_shift, std::size_t padded,
+                           std::int64_t* out) noexcept {
+    const std::size_t half = padded / 2;
+    for (std::size_t c = 0; c < padded; ++c) {
+        const std::int64_t e = right_shift[c];
+        const std::size_t j = c / 2, par = c % 2;
+        out[(0 * 2 + par) * half + j] = multiplier[c];
+        out[(1 * 2 + par) * half + j] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
+        out[(2 * 2 + par) * half + j] = 31 + e;
+        out[(3 * 2 + par) * half + j] = e > 0 ? std::int64_t{1} << 31 : 0;
+    }
+}
 
 /// Per-channel requantization constants in lane-ready form, padded with zeros to `padded` channels.
 struct RequantTable {
@@ -42,6 +66,7 @@ struct RequantTable {
     std::int32_t clamp_max = 0;             ///< inclusive upper bound
     bool left_shifts = true;                ///< some channel shifts left
     bool saturation = true;                 ///< some multiplier is INT32_MIN
+    std::vector<std::int64_t> pairs;        ///< pair_constants of the padded channels
 
     /// The requantization of `acc` for channel `c`, exactly as the reference epilogue (bias already added).
     template <class T>
@@ -56,14 +81,14 @@ struct RequantTable {
     /// The constants as pointers, for the vector epilogues.
     RequantView view() const noexcept {
             return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
-                output_offset, clamp_min, clamp_max, left_shifts, saturation};
+                output_offset, clamp_min, clamp_max, left_shifts, saturation, pairs.data(), multiplier.size() / 2};
     }
 };
 
 /// The table for `channels` channels of `p` (one multiplier for all, or one per channel), padded to `padded`.
 inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, int padded) {
     RequantTable t;
-    const auto n = static_cast<std::size_t>(padded);
+    const auto n = static_cast<std::size_t>(padded + padded % 2);
     t.multiplier.assign(n, 0);
     t.left_shift.assign(n, 0);
     t.right_shift.assign(n, 0);
@@ -82,6 +107,8 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
     t.left_shifts = std::any_of(t.left_shift.begin(), t.left_shift.end(), [](std::int32_t v) { return v != 0; });
     t.saturation = std::any_of(t.multiplier.begin(), t.multiplier.end(),
                                [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+    t.pairs.resize(pair_constants_size(n));
+    pair_constants(t.multiplier.data(), t.right_shift.data(), n, t.pairs.data());
     return t;
 }
 
@@ -141,9 +168,26 @@ MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t,
     // maskz forms throughout: GCC 12 warns on the plain ones' _mm512_undefined operand (bug 105593).
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
-    const auto ld = [c](const std::int32_t* v) { return _mm512_loadu_si512(v + c); };
-    const __m512i mult = ld(t.multiplier), rmask = ld(t.round_mask);
+    const auto ld = [c](const std::int32_t* v) MNET_QSIMD_INLINE { return _mm512_loadu_si512(v + c); };
     const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift)) : acc;
+    if (t.pairs && !t.saturation) {  // the merged rounding (header comment); c is even
+        const std::size_t j = c / 2;
+        const auto ld64 = [&](int quantity, int parity) MNET_QSIMD_INLINE {
+            return _mm512_loadu_si512(t.pairs + static_cast<std::size_t>(quantity * 2 + parity) * t.half + j);
+        };
+        const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
+            const __m512i prod = _mm512_maskz_mul_epi32(all8, v, ld64(0, parity));
+            __m512i y = _mm512_add_epi64(prod, ld64(1, parity));
+            y = _mm512_mask_sub_epi64(y, _mm512_cmplt_epi64_mask(prod, _mm512_setzero_si512()), y, ld64(3, parity));
+            return _mm512_maskz_srav_epi64(all8, y, ld64(2, parity));
+        };
+        const __m512i even = half8(x, 0), odd = half8(_mm512_maskz_srli_epi64(all8, x, 32), 1);
+        __m512i q = _mm512_mask_shuffle_epi32(even, __mmask16(0xAAAA), odd, _MM_PERM_CDAB);
+        q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
+        if (!clamp) return q;
+        return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
+    }
+    const __m512i mult = ld(t.multiplier), rmask = ld(t.round_mask);
     const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
     const __m512i even = _mm512_maskz_srli_epi64(all8, _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, x, mult), nudge), 31);
     const __m512i odd = _mm512_maskz_slli_epi64(all8, 
@@ -173,7 +217,9 @@ MNET_QSIMD_INLINE inline void store16(T* out, __m512i v, int count) noexcept {
 /// Packs four vectors of int32 into 64 bytes of T in channel order, clamps them to [lo, hi] (inside T's
 /// range, so saturating to T first changes nothing) and stores the first `count` (≤ 64): one store
 /// instead of four narrowing ones (vpmovdb to memory is slow on Zen), one clamp instead of four.
-template <class T>
+/// Permute = false: the four vectors already hold channels 16l + 4v … 16l + 4v + 3 in lane l of vector v
+/// (the depthwise VNNI layout), which the two packs leave in channel order.
+template <class T, bool Permute = true>
 MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count, __m512i lo,
                                       __m512i hi) noexcept {
     constexpr __mmask32 all32 = 0xFFFFFFFF;
@@ -182,7 +228,7 @@ MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, _
     // Per 128-bit lane l: a, b, c, d elements 4l…4l+3; the dword permutation restores channel order.
     const __m512i bytes = std::is_signed_v<T> ? _mm512_maskz_packs_epi16(all64, ab, cd) : _mm512_maskz_packus_epi16(all64, ab, cd);
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    __m512i ordered = _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes);
+    __m512i ordered = Permute ? _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes) : bytes;
     if constexpr (std::is_signed_v<T>) ordered = _mm512_maskz_min_epi8(all64, _mm512_maskz_max_epi8(all64, ordered, lo), hi);
     else ordered = _mm512_maskz_min_epu8(all64, _mm512_maskz_max_epu8(all64, ordered, lo), hi);
     _mm512_mask_storeu_epi8(out, count >= 64 ? all64 : (__mmask64{1} << count) - 1, ordered);
