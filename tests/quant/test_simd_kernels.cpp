@@ -15,14 +15,15 @@
 
 #include "mnet/quant/kernels/conv.hpp"
 #include "mnet/quant/kernels/simd/dispatch.hpp"
+#include "support/int_limits.hpp"
 
 using namespace mnet::quant;
 using ref::Nhwc;
 
 namespace {
 
-constexpr std::int32_t i32_min = std::numeric_limits<std::int32_t>::min();
-constexpr std::int32_t i32_max = std::numeric_limits<std::int32_t>::max();
+using mnet::test::i32_max;
+using mnet::test::i32_min;
 
 template <class T>
 constexpr std::int32_t lo_of() {

@@ -14,13 +14,14 @@
 #include <catch2/catch.hpp>
 
 #include "mnet/quant/kernels/simd/quantize.hpp"
+#include "support/int_limits.hpp"
 
 using namespace mnet::quant;
 
 namespace {
 
-constexpr std::int32_t i32_min = std::numeric_limits<std::int32_t>::min();
-constexpr std::int32_t i32_max = std::numeric_limits<std::int32_t>::max();
+using mnet::test::i32_max;
+using mnet::test::i32_min;
 
 template <class In, class Out>
 auto quantize_fn(const simd::QuantizeKernel& k) {
