@@ -48,10 +48,11 @@ inline void pair_constants(const std::int32_t* multiplier, const std::int32_t* r
     for (std::size_t c = 0; c < padded; ++c) {
         const std::int64_t e = right_shift[c];
         const std::size_t j = c / 2, par = c % 2;
-        out[(0 * 2 + par) * half + j] = multiplier[c];
-        out[(1 * 2 + par) * half + j] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
-        out[(2 * 2 + par) * half + j] = 31 + e;
-        out[(3 * 2 + par) * half + j] = e > 0 ? std::int64_t{1} << 31 : 0;
+        const auto slot = [&](std::size_t quantity) { return (quantity * 2 + par) * half + j; };
+        out[slot(0)] = multiplier[c];
+        out[slot(1)] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
+        out[slot(2)] = 31 + e;
+        out[slot(3)] = e > 0 ? std::int64_t{1} << 31 : 0;
     }
 }
 
@@ -80,7 +81,7 @@ struct RequantTable {
     }
     /// The constants as pointers, for the vector epilogues.
     RequantView view() const noexcept {
-            return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
+        return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
                 output_offset, clamp_min, clamp_max, left_shifts, saturation, pairs.data(), multiplier.size() / 2};
     }
 };
@@ -88,7 +89,7 @@ struct RequantTable {
 /// The table for `channels` channels of `p` (one multiplier for all, or one per channel), padded to `padded`.
 inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, int padded) {
     RequantTable t;
-    const auto n = static_cast<std::size_t>(padded + padded % 2);
+    const auto n = static_cast<std::size_t>(padded) + static_cast<std::size_t>(padded % 2);
     t.multiplier.assign(n, 0);
     t.left_shift.assign(n, 0);
     t.right_shift.assign(n, 0);
