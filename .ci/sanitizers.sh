@@ -23,10 +23,10 @@ t0=$(date +%s)
 # (.ci/warnings.sh; build-scalar is the one on the reference kernels). Not with g++: its
 # flow-based warnings (-Wmaybe-uninitialized) follow the instrumented -O1 code; build/ is its check.
 cxx=${MNET_SANITIZE_CXX:-clang++}
-werror=OFF
-[[ "$cxx" == clang* ]] && werror=ON
-configure() {  # build-dir, sanitizer flags
-  cmake -S . -B "$1" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Sanitize \
+configure() {  # build-dir, sanitizer flags[, compiler]
+  local compiler=${3:-$cxx} werror=OFF
+  [[ "$compiler" == clang* ]] && werror=ON
+  cmake -S . -B "$1" -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_BUILD_TYPE=Sanitize \
     -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1 $2" -DCMAKE_EXE_LINKER_FLAGS="$2" -DCMAKE_UNITY_BUILD=ON \
     -DCMAKE_UNITY_BUILD_BATCH_SIZE=6 -DMNET_BUILD_EXAMPLES=OFF -DMNET_WERROR=$werror -DMNET_DATA_DIR="$MNET_DATA_DIR" >/dev/null
 }
@@ -41,7 +41,9 @@ t1=$(date +%s)
 echo "sanitizers: ASan+UBSan build and tests took $((t1 - t0)) s"
 
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
-configure build-tsan "-fsanitize=thread"
+# g++ for TSan: clang's TSan runtime is a static archive that defines operator new itself, which
+# collides with the tests' counting allocator (support/counting_allocator.cpp); g++'s libtsan is shared.
+configure build-tsan "-fsanitize=thread" g++
 cmake --build build-tsan -j"$jobs" --target mnet_thread_tests
 build-tsan/tests/mnet_thread_tests
 t2=$(date +%s)
