@@ -197,7 +197,7 @@ const bool registered = [] {
     // Integer 1x1 on V2 1.0-224 shapes (the float GEMM of each shape is in the list above).
     for (const auto& kernel : mnet::quant::simd::gemm_kernels) {
         if (std::string(kernel.name) == "scalar") continue;
-        for (const auto& s : std::vector<std::vector<std::int64_t>>{{3136, 144, 24}, {196, 384, 64}, {49, 960, 320},
+        for (const auto& s : std::vector<std::vector<std::int64_t>>{{12544, 32, 16}, {12544, 16, 96}, {3136, 144, 24}, {196, 384, 64}, {49, 960, 320},
                                                                     {3136, 24, 144}, {196, 576, 96}, {49, 320, 1280},
                                                                     {784, 192, 32}, {784, 32, 192}, {12544, 27, 32}}) {
             benchmark::RegisterBenchmark((std::string("qgemm_u8/") + kernel.name).c_str(), bench_qgemm<std::uint8_t>, kernel)->Args(s);

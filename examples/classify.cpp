@@ -72,8 +72,6 @@ int run(const mnet::cli::ClassifyArgs& args) {
                                   .precision = args.precision});
     // An integer session takes the model's own uint8 input: the resized pixels, rounded.
     const bool integer = session.precision() == mnet::Precision::integer;
-    mnet::require(!(integer && args.profile), mnet::ErrorKind::argument,
-                  "--profile times the float graph's layers; add --precision float for a quantized model");
 
     std::ofstream dump;
     if (!args.dump_logits.empty()) {
@@ -130,13 +128,20 @@ int run(const mnet::cli::ClassifyArgs& args) {
     }
     if (args.profile) {
         constexpr int runs = 20;
-        std::printf("profile threads=%d runs=%d (each layer alone, median; GFLOP/s = 2 x MAdds / time)\n", args.threads,
-                    runs);
+        const char* rate = integer ? "GOP/s" : "GFLOP/s";
+        std::printf("profile threads=%d runs=%d precision=%s (each %s alone, median; %s = 2 x MAdds / time)\n",
+                    args.threads, runs, integer ? "int8" : "float", integer ? "op" : "layer", rate);
         const mnet::SessionOptions options{.threads = args.threads, .input_height = spec.resolution,
                                            .input_width = spec.resolution};
-        const mnet::Machine machine = mnet::measure_machine();
-        std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, options), &machine, args.threads).c_str(),
-                   stdout);
+        if (integer) {
+            std::fputs(mnet::format_profile(mnet::profile_integer_ops(model, runs, options), nullptr, args.threads, rate)
+                           .c_str(),
+                       stdout);
+        } else {
+            const mnet::Machine machine = mnet::measure_machine();
+            std::fputs(mnet::format_profile(mnet::profile_layers(model, runs, options), &machine, args.threads).c_str(),
+                       stdout);
+        }
     }
     std::fflush(stdout);
     return 0;

@@ -28,7 +28,7 @@ struct ClassifyArgs {
     int input_size = 0;                     ///< 0: the model's resolution; else N×N input
     std::string dump_logits;                ///< empty: no dump
     int bench = 0;                          ///< timed runs after a warm-up; 0: no benchmark
-    bool profile = false;                   ///< print the per-layer profile (mnet::profile_layers)
+    bool profile = false;                   ///< print the per-layer profile (profile_layers, profile_integer_ops)
     Precision precision = Precision::automatic;  ///< --precision int8|float; automatic: the model's own
     std::vector<std::string> images;
     bool help = false;
@@ -55,7 +55,8 @@ inline constexpr const char* classify_usage =
     "                      ends with 'latency_ms min=<x> median=<y>'\n"
     "  --profile           then time every layer of the network (20 runs after a warm-up, with\n"
     "                      --threads): node, layers, input -> output, median ms, GFLOP/s, share,\n"
-    "                      and a 'total' line\n"
+    "                      and a 'total' line; an integer session times each op of its program\n"
+    "                      (GOP/s)\n"
     "Prints per image: 'image PATH WxH', K lines 'rank  class_index  probability  label',\n"
     "and 'inference_ms T'.\n";
 
@@ -171,8 +172,6 @@ inline ClassifyArgs parse_classify_args(std::span<const std::string> args) {
     if (out.help) return out;
     require(!out.models.empty(), ErrorKind::argument, "--model is required");
     require(!out.images.empty(), ErrorKind::argument, "no image given");
-    require(!(out.profile && out.precision == Precision::integer), ErrorKind::argument,
-            "--profile times the float graph's layers; it does not combine with --precision int8");
     return out;
 }
 

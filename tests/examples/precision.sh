@@ -5,7 +5,7 @@
 #    s·(q − z), of reference/v2_1.0_224_quant/<image>.qlogits.i16 (s, z fitted from them);
 #  - --precision float gives other (float) logits, same top-1;
 #  - DeepLab: the int8 mask of bird_513.png agrees with the float mask on >= 99 % of pixels;
-#  - refusals: int8 on a float file, int8 with --profile or another input size, a bad value
+#  - refusals: int8 on a float file, int8 at another input size, a bad value
 #    (non-zero status below 128, one line on stderr naming the cause).
 #   precision.sh MNET_CLASSIFY MNET_SEGMENT DATA_DIR
 set -u
@@ -71,7 +71,6 @@ refuse() {
   fi
 }
 refuse "int8 on a float model"   "not a quantized model" "$classify" --model "$float_model" --precision int8 "${paths[0]}"
-refuse "int8 with --profile"     "--profile"             "$classify" --model "$quant" --precision int8 --profile "${paths[0]}"
 refuse "int8 at another size"    "input size 160x160x3"  "$classify" --model "$quant" --precision int8 --input-size 160 "${paths[0]}"
 refuse "bad --precision"         "--precision expects int8 or float" "$classify" --model "$quant" --precision fp16 "${paths[0]}"
 refuse "segment bad --precision" "--precision expects int8 or float" "$segment" --model "$deeplab" --precision int4 "$photo"

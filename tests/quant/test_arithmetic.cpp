@@ -49,6 +49,11 @@ TEST_CASE("quant arithmetic: RoundingDivideByPOT rounds ties away from zero", "[
     STATIC_REQUIRE(rounding_divide_by_pot(int_min, 31) == -1);
     STATIC_REQUIRE(rounding_divide_by_pot(int_min + 1, 31) == -1);
     STATIC_REQUIRE(rounding_divide_by_pot(-(1 << 29), 31) == 0);
+    // Past 31 (SOFTMAX over long uniform rows): the rounded quotient, |x| / 2^32 ≤ 0.5.
+    STATIC_REQUIRE(rounding_divide_by_pot(int_max, 32) == 0);
+    STATIC_REQUIRE(rounding_divide_by_pot(int_min, 32) == -1);  // −0.5, away from zero
+    STATIC_REQUIRE(rounding_divide_by_pot(int_min + 1, 32) == 0);
+    STATIC_REQUIRE(rounding_divide_by_pot(int_min, 35) == 0);
 }
 
 TEST_CASE("quant arithmetic: MultiplyByQuantizedMultiplier rounds twice", "[quant][arithmetic]") {

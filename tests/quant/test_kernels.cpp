@@ -3,6 +3,7 @@
 // sizes, stride 2 on odd and even inputs, dilation, 1x1 and 2x2 spatial), and the
 // rounding rules of AVERAGE_POOL_2D, MEAN, ADD, QUANTIZE, CONCATENATION,
 // RESIZE_BILINEAR, ARG_MAX and SOFTMAX on values worked out by hand.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -232,4 +233,14 @@ TEST_CASE("quant kernels: SOFTMAX close to the float softmax, uniform rows exact
     for (const auto v : sx) sum += std::exp(0.06 * v);
     for (std::size_t i = 0; i < sx.size(); ++i)
         CHECK(std::abs((sy[i] + 128) / 256.0 - std::exp(0.06 * sx[i]) / sum) <= 1.0 / 256);
+    // A uniform row of 1001 (and of 4096): the reciprocal's exponent passes 31 (undefined in
+    // gemmlowp's 32-bit shift; fuzz_tflite_quant found it). 1/1001 and 1/4096 of 256 round to 0.
+    for (const int depth : {1001, 4096}) {
+        std::vector<std::uint8_t> flat(static_cast<std::size_t>(depth), 200), out(flat.size(), 1);
+        ref::softmax(p, 1, depth, flat.data(), out.data());
+        CHECK(std::count(out.begin(), out.end(), std::uint8_t{0}) == depth);
+        std::vector<std::int8_t> sflat(flat.size(), 5), sout(flat.size(), 0);
+        ref::softmax(p, 1, depth, sflat.data(), sout.data());
+        CHECK(std::count(sout.begin(), sout.end(), std::int8_t{-128}) == depth);
+    }
 }

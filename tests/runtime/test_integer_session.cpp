@@ -17,6 +17,7 @@
 
 #include "mnet/mnet.hpp"
 #include "mnet/quant/program.hpp"
+#include "mnet/runtime/profile.hpp"
 #include "support/counting_allocator.hpp"
 #include "support/data.hpp"
 #include "support/errors.hpp"
@@ -156,9 +157,16 @@ TEST_CASE("integer Session: precision default, float on request, and refusals", 
     Session session(quantized, {.max_batch = 2});
     CHECK_THROWS_AS(session.run_pixels(std::vector<std::uint8_t>(100)), Error);
     CHECK_THROWS_AS(session.run_pixels(std::vector<std::uint8_t>(3 * 224 * 224 * 3)), Error);
-    std::vector<double> ms(session.memory_plan().nodes.size());
-    test::require_error([&] { session.run_timed(std::vector<float>(224 * 224 * 3), ms); }, ErrorKind::unsupported,
-                        {"run_timed", "float sessions"});
+    // Timed runs give the same logits as run(), and one time per op.
+    std::vector<double> ms(session.memory_plan().nodes.size(), -1.0);
+    std::vector<float> grey(224 * 224 * 3, 0.25f);
+    const auto timed = session.run_timed(grey, ms);
+    const std::vector<float> timed_copy(timed.begin(), timed.end());
+    const auto plain = session.run(grey);
+    CHECK(std::equal(plain.begin(), plain.end(), timed_copy.begin(), timed_copy.end()));
+    CHECK(std::all_of(ms.begin(), ms.end(), [](double t) { return t >= 0; }));
+    ms.pop_back();
+    CHECK_THROWS_AS(session.run_timed(grey, ms), Error);
     // A batch of two is the two images one by one.
     std::vector<std::uint8_t> two(2 * 224 * 224 * 3);
     for (std::size_t i = 0; i < two.size(); ++i) two[i] = static_cast<std::uint8_t>(i * 7 % 251);
@@ -166,6 +174,37 @@ TEST_CASE("integer Session: precision default, float on request, and refusals", 
     const std::vector<float> copy(both.begin(), both.end());
     const auto second = session.run_pixels(std::span<const std::uint8_t>(two).subspan(224 * 224 * 3));
     CHECK(std::equal(second.begin(), second.end(), copy.begin() + 1001));
+}
+
+TEST_CASE("profile_integer_ops: one row per op of the program, MAdds as the float graph's, times positive",
+          "[runtime][session][quant][profile]") {
+    const Model model = load(v2_quant());
+    const std::vector<LayerProfile> rows = profile_integer_ops(model, 2, SessionOptions{.threads = 2});
+    const quant::Program& program = *model.integer_program();
+    REQUIRE(rows.size() == program.ops_for(program.logits).size());
+    std::uint64_t madds = 0;
+    for (const LayerProfile& r : rows) {
+        madds += r.madds;
+        CHECK(r.median_ms >= r.min_ms);
+        CHECK(r.min_ms >= 0);
+    }
+    // V2 1.0-224: the published 300 M multiply-adds (stats::complexity counts the same).
+    CHECK(madds == 300775552);
+    CHECK(rows.front().types == "conv3x3s2");
+    CHECK(rows.front().in == Shape{224, 224, 3});
+    CHECK(rows.front().out == Shape{112, 112, 32});
+    CHECK(rows[1].types == "dwconv3x3s1");
+    CHECK(std::count_if(rows.begin(), rows.end(), [](const LayerProfile& r) { return r.types == "add"; }) == 10);
+    CHECK(std::count_if(rows.begin(), rows.end(), [](const LayerProfile& r) { return r.types == "conv1x1"; }) == 35);
+    const std::string table = format_profile(rows, nullptr, 2, "GOP/s");
+    CHECK(table.find("GOP/s") != std::string::npos);
+    CHECK(table.find("(65 nodes, 300775552 MAdds)") != std::string::npos);
+    ModelInfo info;
+    info.width = 0.35f;
+    info.resolution = 32;
+    test::require_error([&] { (void)profile_integer_ops(test::random_model(info), 1, {}); }, ErrorKind::unsupported,
+                        {"not a quantized model"});
+    CHECK_THROWS_AS(profile_integer_ops(model, 0, {}), Error);
 }
 
 TEST_CASE("integer Session: the arena is several times smaller and run() allocates nothing",

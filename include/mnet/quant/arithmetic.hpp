@@ -41,12 +41,16 @@ constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std
 }
 
 /// gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from
-/// zero; `exponent` in [0, 31].
+/// zero; `exponent` in [0, 62]. In 64 bits, which gives gemmlowp's values for exponents
+/// up to 31 and the rounded quotient (0, or −1 for −2^31 / 2^32) beyond: SOFTMAX's
+/// exponent exceeds 31 when a row has more than 2^9 values near its maximum, where
+/// gemmlowp's 32-bit shift is undefined (found by fuzz_tflite_quant).
 constexpr std::int32_t rounding_divide_by_pot(std::int32_t x, int exponent) noexcept {
-    const std::int32_t mask = static_cast<std::int32_t>((std::int64_t{1} << exponent) - 1);
-    const std::int32_t remainder = x & mask;
-    const std::int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    const std::int64_t wide = x;
+    const std::int64_t mask = (std::int64_t{1} << exponent) - 1;
+    const std::int64_t remainder = wide & mask;
+    const std::int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return static_cast<std::int32_t>((wide >> exponent) + (remainder > threshold ? 1 : 0));
 }
 
 /// x · 2^left_shift with the int32 wrap TFLite's `x * (1 << left_shift)` has in practice.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -135,14 +136,15 @@ public:
     /// Runs image `image` from its input tensor's raw values (input_bytes() bytes).
     void run_pixels(const std::uint8_t* pixels, std::size_t image, Parallel par) {
         std::memcpy(input_, pixels, input_bytes_);
-        execute(image, par);
+        execute(image, par, nullptr);
     }
 
     /// Runs image `image` from preprocessed floats: the pixels are recovered by inverting
     /// the preset (tf_inception p = (x + 1)·127.5, deeplab p = 128·x + 128) and rounded
     /// floor(p + 0.5). A float can only approximate a resized pixel on an exact .5, so
-    /// bit-exact results take run_pixels with preprocess_pixels' values.
-    void run_floats(const float* x, std::size_t image, Parallel par) {
+    /// bit-exact results take run_pixels with preprocess_pixels' values. With `op_ms`
+    /// (op_count() of them), each op's wall time in ms is stored there.
+    void run_floats(const float* x, std::size_t image, Parallel par, double* op_ms = nullptr) {
         const std::size_t n = input_bytes_;
         const std::size_t channels = static_cast<std::size_t>(std::max(1, plan_.input.c));
         for (std::size_t i = 0; i < n; ++i) {
@@ -161,7 +163,7 @@ public:
             const int pixel = std::isnan(p) ? 0 : static_cast<int>(std::clamp(std::floor(p + 0.5), 0.0, 255.0));
             input_[i] = static_cast<std::byte>(input_signed_ ? static_cast<std::uint8_t>(pixel - 128) : pixel);
         }
-        execute(image, par);
+        execute(image, par, op_ms);
     }
 
     /// The output region: max_batch images of output_size() floats.
@@ -176,9 +178,18 @@ public:
     }
 
 private:
-    void execute(std::size_t image, Parallel par) {
+    void execute(std::size_t image, Parallel par, double* op_ms) {
         const quant::detail::Frame frame{pointers_.data(), par};
-        for (const std::size_t k : ops_) program_->ops[k].run(frame);
+        if (op_ms == nullptr) {
+            for (const std::size_t k : ops_) program_->ops[k].run(frame);
+        } else {
+            using Clock = std::chrono::steady_clock;
+            for (std::size_t k = 0; k < ops_.size(); ++k) {
+                const auto start = Clock::now();
+                program_->ops[ops_[k]].run(frame);
+                op_ms[k] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+            }
+        }
         float* out = output() + image * output_floats_;
         const auto scale = logits_scale_;
         for (std::size_t i = 0; i < output_floats_; ++i) {

@@ -121,13 +121,15 @@ public:
     }
 
     /// Runs one image as run() does and stores each node's wall time (ms) in
-    /// `node_ms` (one per graph node): what profile_layers measures with.
+    /// `node_ms` (one per memory_plan() node: the graph's nodes, or in an integer session
+    /// the program's ops): what profile_layers and profile_integer_ops measure with.
     std::span<const float> run_timed(std::span<const float> input, std::span<double> node_ms) {
-        if (integer_)
-            detail::fail(ErrorKind::unsupported, {"Session::run_timed: per-node timing covers float sessions only "
-                                                  "(Precision::float32)"});
         if (check_batch(input.size()) != 1 || node_ms.size() != plan_.nodes.size())
             detail::fail(ErrorKind::argument, {"Session::run_timed: one image and ", plan_.nodes.size(), " timings"});
+        if (integer_) {
+            integer_->run_floats(input.data(), 0, Parallel{pool_.get()}, node_ms.data());
+            return {integer_->output(), output_size()};
+        }
         run_one(input.data(), 0, node_ms.data());
         return finish(1);
     }

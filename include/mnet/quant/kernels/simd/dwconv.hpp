@@ -242,7 +242,6 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
         if constexpr (L == 16) {
             pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
             ch.rq.pairs = ch.pairs;
-            ch.rq.half = CH / 2;
         }
         const int nv = (cw + L - 1) / L;
         const bool full = cw == nv * L;
@@ -328,7 +327,6 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
     ch.rq.saturation = std::any_of(ch.mult, ch.mult + DwVnniChunk::channels,
                                    [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
     ch.rq.pairs = ch.pairs;
-    ch.rq.half = DwVnniChunk::channels / 2;
     return true;
 }
 

@@ -190,13 +190,19 @@ void gemm_scalar(const PackedGemm& g, const T* input, T* output, int m_begin, in
     }
 }
 
-/// 4 activation bytes of row `x` from group `gi` (zero past k), as one int32.
+/// 4 activation bytes of row `x` from group `gi` (zero past k), as one int32. Not a variable-length
+/// memcpy: that was a library call per row of every tile (the stem's K = 27).
 template <class T>
 inline std::int32_t load4(const T* x, int gi, int k) noexcept {
-    std::int32_t v = 0;
     const int i = 4 * gi;
+#if MNET_QSIMD_AVX512BW
+    const auto mask = static_cast<__mmask16>((1u << std::min(4, k - i)) - 1);
+    return _mm_cvtsi128_si32(_mm_maskz_loadu_epi8(mask, x + i));
+#else
+    std::int32_t v = 0;
     std::memcpy(&v, x + i, static_cast<std::size_t>(std::min(4, k - i)));
     return v;
+#endif
 }
 
 #if MNET_QSIMD_AVX512VNNI
@@ -221,7 +227,7 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
         __m512i wv[NRV];
         unroll<NRV>([&](auto v) MNET_QSIMD_INLINE { wv[v] = _mm512_loadu_si512(wg + 64 * v); });
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-            const __m512i xb = _mm512_set1_epi32(load(rows[i], gi));
+            const __m512i xb = _mm512_set1_epi32(load(i, gi));
             unroll<NRV>([&](auto v) MNET_QSIMD_INLINE {
                 if constexpr (std::is_signed_v<T>) dpbusd(acc[i][v], wv[v], xb);
                 else dpbusd(acc[i][v], xb, wv[v]);
@@ -229,12 +235,18 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
         });
     };
     for (int gi = 0; gi < full; ++gi)
-        step(gi, [](const T* x, int j) MNET_QSIMD_INLINE {
+        step(gi, [&](auto i, int j) MNET_QSIMD_INLINE {
             std::int32_t v;
-            std::memcpy(&v, x + 4 * j, 4);
+            std::memcpy(&v, rows[i] + 4 * j, 4);
             return v;
         });
-    if (full < g.groups) step(full, [k](const T* x, int j) MNET_QSIMD_INLINE { return load4(x, j, k); });
+    // The last group's bytes (k % 4 of them) are read before the tail step: reading them inside it kept
+    // g++ from holding the accumulators in registers (it stored all of them every k step).
+    if (full < g.groups) {
+        std::int32_t tail[MR];
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE { tail[i] = load4(rows[i], full, k); });
+        step(full, [&](auto i, int) MNET_QSIMD_INLINE { return tail[i]; });
+    }
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
     const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(rq.clamp_max));
@@ -242,17 +254,14 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
         if (i >= mr) return;
         const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
+        // No branch per vector: rt is 0 without row sums, and columns past n (zero constants) are not stored.
         __m512i y[4];
         unroll<4>([&](auto v) MNET_QSIMD_INLINE {
             // constexpr: acc has NRV columns, and clang checks array bounds in a branch not taken
-            if constexpr (decltype(v)::value >= NRV) {
+            if constexpr (decltype(v)::value >= NRV)
                 y[v] = _mm512_setzero_si512();
-            } else {
-                const int col = col0 + 16 * v;
-                y[v] = col >= g.n ? _mm512_setzero_si512()
-                                  : requantize16(g.row_factor ? _mm512_add_epi32(acc[i][v], r) : acc[i][v], rq,
-                                                 static_cast<std::size_t>(col), false);
-            }
+            else
+                y[v] = requantize16_merged(_mm512_add_epi32(acc[i][v], r), rq, static_cast<std::size_t>(col0 + 16 * v), false);
         });
         store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0, lo, hi);
     });
@@ -331,7 +340,7 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
         if constexpr (Vnni) {
 #if MNET_QSIMD_YMM_VNNI
             unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-                const __m256i xb = _mm256_set1_epi32(load(rows[i], gi));
+                const __m256i xb = _mm256_set1_epi32(load(i, gi));
                 unroll<2>([&](auto v) MNET_QSIMD_INLINE {
                     if constexpr (x_signed) dpbusd256(acc[i][v], wv[v], xb);
                     else dpbusd256(acc[i][v], xb, wv[v]);
@@ -343,7 +352,7 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
             unroll<2>([&](auto v) MNET_QSIMD_INLINE { split(wv[v], !x_signed, we[v], wo[v]); });
             unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
                 __m256i xe, xo;
-                split(_mm256_set1_epi32(load(rows[i], gi)), x_signed, xe, xo);
+                split(_mm256_set1_epi32(load(i, gi)), x_signed, xe, xo);
                 unroll<2>([&](auto v) MNET_QSIMD_INLINE {
                     acc[i][v] = _mm256_add_epi32(
                         acc[i][v], _mm256_add_epi32(_mm256_madd_epi16(xe, we[v]), _mm256_madd_epi16(xo, wo[v])));
@@ -352,12 +361,18 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
         }
     };
     for (int gi = 0; gi < full; ++gi)
-        step(gi, [](const T* x, int j) MNET_QSIMD_INLINE {
+        step(gi, [&](auto i, int j) MNET_QSIMD_INLINE {
             std::int32_t v;
-            std::memcpy(&v, x + 4 * j, 4);
+            std::memcpy(&v, rows[i] + 4 * j, 4);
             return v;
         });
-    if (full < g.groups) step(full, [k](const T* x, int j) MNET_QSIMD_INLINE { return load4(x, j, k); });
+    // The last group's bytes (k % 4 of them) are read before the tail step: reading them inside it kept
+    // g++ from holding the accumulators in registers (it stored all of them every k step).
+    if (full < g.groups) {
+        std::int32_t tail[MR];
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE { tail[i] = load4(rows[i], full, k); });
+        step(full, [&](auto i, int) MNET_QSIMD_INLINE { return tail[i]; });
+    }
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
@@ -398,7 +413,10 @@ void gemm(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end
     }
 #if MNET_QSIMD_AVX512VNNI
     if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
-        detail::gemm_avx512(g, input, output, m_begin, m_end);
+        // The tiles requantize by the merged rounding only; a multiplier of INT32_MIN (never from
+        // QuantizeMultiplier, only from a hand-made table) takes the scalar path.
+        if (g.requant.saturation) detail::gemm_scalar(g, input, output, m_begin, m_end);
+        else detail::gemm_avx512(g, input, output, m_begin, m_end);
         return;
     }
 #endif

@@ -33,22 +33,21 @@ struct RequantView {
     bool left_shifts = true;                    ///< some channel shifts left (else that step is skipped)
     bool saturation = true;                     ///< some multiplier is INT32_MIN (else SRDHM cannot saturate)
     const std::int64_t* pairs = nullptr;        ///< the merged-rounding constants (pair_constants), or null
-    std::size_t half = 0;                       ///< channels / 2: the stride between pair_constants' arrays
 };
 
-/// Number of int64 values pair_constants writes for `padded` (even) channels.
-inline constexpr std::size_t pair_constants_size(std::size_t padded) noexcept { return 4 * padded; }
+/// Number of int64 values pair_constants writes for `padded` channels (rounded up to blocks of 16).
+inline constexpr std::size_t pair_constants_size(std::size_t padded) noexcept { return 4 * ((padded + 15) / 16 * 16); }
 
-/// The merged-rounding constants of channels [0, padded) (padded even): 8 arrays of padded/2 int64,
-/// [quantity][parity][channel / 2] with quantity multiplier, 2^30 + [e>0]·2^(30+e), 31 + e, [e>0]·2^31,
-/// so even and odd channels load straight into the 64-bit lanes vpmuldq reads.
+/// The merged-rounding constants of channels [0, padded), in blocks of 16 channels: block b holds 8
+/// vectors of 8 int64, [quantity][parity] with quantity multiplier, 2^30 + [e>0]·2^(30+e), 31 + e,
+/// [e>0]·2^31, so the even and odd channels of 16 load straight into the 64-bit lanes vpmuldq reads,
+/// and one pointer per block addresses all of them (channels past `padded` are zero).
 inline void pair_constants(const std::int32_t* multiplier, const std::int32_t* right_shift, std::size_t padded,
                            std::int64_t* out) noexcept {
-    const std::size_t half = padded / 2;
+    std::fill_n(out, pair_constants_size(padded), std::int64_t{0});
     for (std::size_t c = 0; c < padded; ++c) {
         const std::int64_t e = right_shift[c];
-        const std::size_t j = c / 2, par = c % 2;
-        const auto slot = [&](std::size_t quantity) { return (quantity * 2 + par) * half + j; };
+        const auto slot = [&](std::size_t quantity) { return c / 16 * 64 + (quantity * 2 + c % 2) * 8 + c % 16 / 2; };
         out[slot(0)] = multiplier[c];
         out[slot(1)] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
         out[slot(2)] = 31 + e;
@@ -82,7 +81,7 @@ struct RequantTable {
     /// The constants as pointers, for the vector epilogues.
     RequantView view() const noexcept {
         return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
-                output_offset, clamp_min, clamp_max, left_shifts, saturation, pairs.data(), multiplier.size() / 2};
+                output_offset, clamp_min, clamp_max, left_shifts, saturation, pairs.data()};
     }
 };
 
@@ -162,6 +161,30 @@ MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
 #if MNET_QSIMD_AVX512BW
 namespace detail {
 
+/// requantize16 by the merged rounding (header comment): `t.pairs` set, no multiplier INT32_MIN,
+/// `c` a multiple of 16. No branch on the table's contents: a left shift of 0 changes nothing.
+MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantView& t, std::size_t c,
+                                                     bool clamp = true) noexcept {
+    constexpr __mmask16 all = 0xFFFF;
+    constexpr __mmask8 all8 = 0xFF;
+    const std::int64_t* block = t.pairs + c / 16 * 64;
+    const auto ld64 = [block](int quantity, int parity) MNET_QSIMD_INLINE {
+        return _mm512_loadu_si512(block + (quantity * 2 + parity) * 8);
+    };
+    const __m512i x = _mm512_maskz_sllv_epi32(all, acc, _mm512_loadu_si512(t.left_shift + c));
+    const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
+        const __m512i prod = _mm512_maskz_mul_epi32(all8, v, ld64(0, parity));
+        const __m512i y = _mm512_add_epi64(prod, ld64(1, parity));
+        return _mm512_maskz_srav_epi64(all8, _mm512_mask_sub_epi64(y, _mm512_cmplt_epi64_mask(prod, _mm512_setzero_si512()), y, ld64(3, parity)),
+                                       ld64(2, parity));
+    };
+    const __m512i even = half8(x, 0), odd = half8(_mm512_maskz_srli_epi64(all8, x, 32), 1);
+    __m512i q = _mm512_mask_shuffle_epi32(even, __mmask16(0xAAAA), odd, _MM_PERM_CDAB);
+    q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
+    if (!clamp) return q;
+    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
+}
+
 /// Requantizes 16 accumulators; the constants are the table's, from channel `c`. Without `clamp`
 /// the caller clamps later (store64 does it on the packed bytes, 4 registers at once).
 MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t, std::size_t c,
@@ -170,24 +193,8 @@ MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t,
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
     const auto ld = [c](const std::int32_t* v) MNET_QSIMD_INLINE { return _mm512_loadu_si512(v + c); };
+    if (t.pairs && !t.saturation) return requantize16_merged(acc, t, c, clamp);
     const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, ld(t.left_shift)) : acc;
-    if (t.pairs && !t.saturation) {  // the merged rounding (header comment); c is even
-        const std::size_t j = c / 2;
-        const auto ld64 = [&](int quantity, int parity) MNET_QSIMD_INLINE {
-            return _mm512_loadu_si512(t.pairs + static_cast<std::size_t>(quantity * 2 + parity) * t.half + j);
-        };
-        const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
-            const __m512i prod = _mm512_maskz_mul_epi32(all8, v, ld64(0, parity));
-            __m512i y = _mm512_add_epi64(prod, ld64(1, parity));
-            y = _mm512_mask_sub_epi64(y, _mm512_cmplt_epi64_mask(prod, _mm512_setzero_si512()), y, ld64(3, parity));
-            return _mm512_maskz_srav_epi64(all8, y, ld64(2, parity));
-        };
-        const __m512i even = half8(x, 0), odd = half8(_mm512_maskz_srli_epi64(all8, x, 32), 1);
-        __m512i q = _mm512_mask_shuffle_epi32(even, __mmask16(0xAAAA), odd, _MM_PERM_CDAB);
-        q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
-        if (!clamp) return q;
-        return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
-    }
     const __m512i mult = ld(t.multiplier), rmask = ld(t.round_mask);
     const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
     const __m512i even = _mm512_maskz_srli_epi64(all8, _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, x, mult), nudge), 31);
