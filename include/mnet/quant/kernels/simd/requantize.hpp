@@ -162,7 +162,8 @@ MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
 namespace detail {
 
 /// requantize16 by the merged rounding (header comment): `t.pairs` set, no multiplier INT32_MIN,
-/// `c` a multiple of 16. No branch on the table's contents: a left shift of 0 changes nothing.
+/// `c` a multiple of 16. The one branch, on left shifts (rare: a real multiplier ≥ 1), is the same
+/// for every call of an op, so it predicts perfectly.
 MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantView& t, std::size_t c,
                                                      bool clamp = true) noexcept {
     constexpr __mmask16 all = 0xFFFF;
@@ -171,7 +172,7 @@ MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantV
     const auto ld64 = [block](int quantity, int parity) MNET_QSIMD_INLINE {
         return _mm512_loadu_si512(block + (quantity * 2 + parity) * 8);
     };
-    const __m512i x = _mm512_maskz_sllv_epi32(all, acc, _mm512_loadu_si512(t.left_shift + c));
+    const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, _mm512_loadu_si512(t.left_shift + c)) : acc;
     const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
         const __m512i prod = _mm512_maskz_mul_epi32(all8, v, ld64(0, parity));
         const __m512i y = _mm512_add_epi64(prod, ld64(1, parity));
