@@ -137,10 +137,7 @@ inline std::vector<LayerProfile> profile_integer_ops(const Model& model, int run
     one.precision = Precision::integer;
     Session session(model, one);
     const quant::Program& program = *model.integer_program();
-    const auto shape_of = [&](int id) {
-        const std::vector<int>& s = program.tensors[static_cast<std::size_t>(id)].shape;
-        return s.size() == 4 ? Shape{s[1], s[2], s[3]} : Shape{1, 1, static_cast<int>(program.tensors[static_cast<std::size_t>(id)].numel())};
-    };
+    const auto shape_of = [&](int id) { return detail::image_shape(program.tensors[static_cast<std::size_t>(id)].shape); };
     std::vector<LayerProfile> rows;
     for (const std::size_t k : program.ops_for(program.logits)) {
         const quant::ProgramOp& op = program.ops[k];
