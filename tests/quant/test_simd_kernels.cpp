@@ -255,7 +255,9 @@ TEST_CASE("simd gemm: uint8 per-tensor 1x1 conv equals ref::conv2d on odd shapes
                  {1, 1, 1}, {1, 3, 7}, {4, 5, 17}, {2, 8, 16}, {7, 16, 24}, {13, 17, 64}, {6, 32, 65}, {12, 24, 96},
                  {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33},
                  // row sums: K tails around the 8-, 32- and 64-byte loads
-                 {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16}}) {
+                 {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16},
+                 // more rows than a row block (48) and than the 8 rows summed at once, split at odd rows
+                 {103, 16, 96}, {61, 27, 16}, {50, 130, 48}}) {
             check_gemm<std::uint8_t, std::uint8_t>(rng, m, k, n, false, zw, false);
             check_gemm<std::uint8_t, std::int16_t>(rng, m, k, n, false, zw, false);
         }
@@ -266,7 +268,8 @@ TEST_CASE("simd gemm: int8 per-channel 1x1 conv and fully connected equal the re
     for (const auto& [m, k, n] : std::vector<std::array<int, 3>>{
              {1, 1, 1}, {1, 3, 7}, {4, 5, 17}, {2, 8, 16}, {7, 16, 24}, {13, 17, 64}, {6, 32, 65}, {12, 24, 96},
              {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33}, {1, 1280, 1001},
-             {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16}}) {
+             {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16},
+             {103, 16, 96}, {61, 27, 16}, {50, 130, 48}}) {
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, true, 0, false);
         check_gemm<std::int8_t, std::int16_t>(rng, m, k, n, true, 0, true);
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, false, 0, true);

@@ -206,6 +206,41 @@ inline std::int32_t load4(const T* x, int gi, int k) noexcept {
 }
 
 #if MNET_QSIMD_AVX512VNNI
+/// d · Σ x of 8 rows at once, rows [m0, m0 + count) (count ≤ 8; rows past it alias the last one and are
+/// not written). One row at a time, the horizontal sum of each row's vpsadbw was a chain of ~10 dependent
+/// operations per row, as much as the whole tile at K = 16; here the 8 rows' qword sums are transposed
+/// into one vector by 7 unpacks/shuffles and added there.
+template <class T>
+inline void row_terms8_avx512(const PackedGemm& g, const T* input, int m0, int count, std::uint32_t* rt) noexcept {
+    const int k = g.k;
+    constexpr __mmask8 all8 = 0xFF;  // maskz forms: GCC 12 warns on the plain ones' undefined operand (bug 105593)
+    const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+    __m512i s[8];
+    unroll<8>([&](auto r) MNET_QSIMD_INLINE {
+        const T* x = input + static_cast<std::size_t>(m0 + std::min<int>(r, count - 1)) * static_cast<std::size_t>(k);
+        s[r] = _mm512_setzero_si512();
+        for (int i = 0; i < k; i += 64) {
+            // Masked-off bytes load as 0 and flip to 128 like the rest: every lane of every load counts.
+            const __m512i v = _mm512_maskz_loadu_epi8(k - i >= 64 ? ~__mmask64{0} : (~__mmask64{0}) >> (64 - (k - i)), x + i);
+            s[r] = _mm512_add_epi64(s[r], _mm512_sad_epu8(_mm512_xor_si512(v, flip), _mm512_setzero_si512()));
+        }
+    });
+    // Per 128-bit lane, [row 2j, row 2j + 1] partial sums; then the four lanes of each pair added.
+    __m512i pairs[4];
+    unroll<4>([&](auto j) MNET_QSIMD_INLINE {
+        pairs[j] = _mm512_add_epi64(_mm512_maskz_unpacklo_epi64(all8, s[2 * j], s[2 * j + 1]),
+                                    _mm512_maskz_unpackhi_epi64(all8, s[2 * j], s[2 * j + 1]));
+    });
+    const auto fold = [all8](__m512i a, __m512i b) MNET_QSIMD_INLINE {
+        return _mm512_add_epi64(_mm512_maskz_shuffle_i64x2(all8, a, b, 0x88), _mm512_maskz_shuffle_i64x2(all8, a, b, 0xDD));
+    };
+    const __m512i sums = fold(fold(pairs[0], pairs[1]), fold(pairs[2], pairs[3]));  // qword r = row r
+    __m256i x = _mm512_maskz_cvtepi64_epi32(all8, sums);
+    if constexpr (std::is_signed_v<T>) x = _mm256_sub_epi32(x, _mm256_set1_epi32(128 * 64 * ((k + 63) / 64)));
+    x = _mm256_mullo_epi32(x, _mm256_set1_epi32(g.row_factor));
+    _mm256_mask_storeu_epi32(rt, static_cast<__mmask8>((1u << count) - 1), x);
+}
+
 /// One MR × (NRV·16) tile over all of k; rows past the range alias the last one (computed, not stored).
 template <class T, int MR, int NRV>
 inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int panel,
@@ -267,15 +302,12 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
     });
 }
 
-/// Every panel of panel width NRV·16, rows [m_begin, m_end), MR rows at a time.
+/// Every panel of panel width NRV·16, rows [m_begin, m_end) (whose row terms are rt[0…]), MR rows at a time.
 template <class T, int MR, int NRV>
 inline void gemm_panels_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end, int p_begin,
-                               int p_end) noexcept {
-    for (int m0 = m_begin; m0 < m_end; m0 += MR) {
-        std::uint32_t rt[MR];
-        for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term<SumIsa::avx512>(g, input, m0 + i) : 0;
-        for (int p = p_begin; p < p_end; ++p) gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt, p, output);
-    }
+                               int p_end, const std::uint32_t* rt) noexcept {
+    for (int p = p_begin; p < p_end; ++p)
+        for (int m0 = m_begin; m0 < m_end; m0 += MR) gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt + (m0 - m_begin), p, output);
 }
 
 template <class T>
@@ -284,22 +316,30 @@ void gemm_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, in
     const int last = panels - 1;
     const int last_nrv = panels > 0 ? g.panel_width(last) / 16 : 4;
     const int full = last_nrv == 4 ? panels : last;
-    gemm_panels_avx512<T, 6, 4>(g, input, output, m_begin, m_end, 0, full);
-    if (full == panels) return;
-    switch (last_nrv) {
-        case 1: gemm_panels_avx512<T, 12, 1>(g, input, output, m_begin, m_end, last, panels); break;
-        case 2: gemm_panels_avx512<T, 12, 2>(g, input, output, m_begin, m_end, last, panels); break;
-        default: gemm_panels_avx512<T, 8, 3>(g, input, output, m_begin, m_end, last, panels); break;
+    // Blocks of rows whose row terms are summed once for all panels: 48 is a multiple of every tile's MR
+    // (so only the range's last tile is partial) and its bytes stay in L1 while the panels pass over them.
+    constexpr int block = 48;
+    alignas(64) std::uint32_t rt[block];
+    for (int b0 = m_begin; b0 < m_end; b0 += block) {
+        const int b1 = std::min(b0 + block, m_end);
+        if (g.row_factor == 0) std::fill_n(rt, block, 0u);
+        else
+            for (int m0 = b0; m0 < b1; m0 += 8) row_terms8_avx512(g, input, m0, std::min(8, b1 - m0), rt + (m0 - b0));
+        gemm_panels_avx512<T, 6, 4>(g, input, output, b0, b1, 0, full, rt);
+        if (full == panels) continue;
+        switch (last_nrv) {
+            case 1: gemm_panels_avx512<T, 12, 1>(g, input, output, b0, b1, last, panels, rt); break;
+            case 2: gemm_panels_avx512<T, 12, 2>(g, input, output, b0, b1, last, panels, rt); break;
+            default: gemm_panels_avx512<T, 8, 3>(g, input, output, b0, b1, last, panels, rt); break;
+        }
     }
 }
 #endif
 
 #if MNET_QSIMD_YMM_VNNI
-/// acc += Σ4 u·s, 256 bits (asm under g++ for the reason given at dpbusd).
+/// acc += Σ4 u·s, 256 bits (the intrinsic, for the reason given at dpbusd).
 MNET_QSIMD_INLINE inline void dpbusd256(__m256i& acc, __m256i u, __m256i s) noexcept {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512VNNI__) && defined(__AVX512VL__)
-    asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
-#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
     acc = _mm256_dpbusd_epi32(acc, u, s);
 #else
     acc = _mm256_dpbusd_avx_epi32(acc, u, s);
