@@ -360,6 +360,21 @@ TEST_CASE("simd depthwise: other kernel sizes and depth multipliers fall back or
 }
 
 #if MNET_QSIMD_AVX512VNNI
+/// The VNNI depthwise with its constants packed at load (pack_depthwise), over two row bands as two threads
+/// run it; `takes`: whether the packed kernel accepts the op (else the unpacked path runs).
+template <class T>
+std::vector<T> packed_vnni_depthwise(const ref::ConvParams& p, Nhwc in, const std::vector<T>& x, Nhwc filt,
+                                     const std::vector<std::int16_t>& wt, const std::vector<std::int32_t>& bias, Nhwc out,
+                                     bool& takes) {
+    const auto packed = simd::pack_depthwise<T>(p, filt, wt.data(), bias.data());
+    takes = !packed.vnni.empty();
+    std::vector<T> got(out.size(), T{0x5A});
+    simd::depthwise_conv2d<simd::avx512_vnni_isa>(packed, p, in, x.data(), filt, wt.data(), bias.data(), out, got.data(), 0, out.h / 2);
+    simd::depthwise_conv2d<simd::avx512_vnni_isa>(packed, p, in, x.data(), filt, wt.data(), bias.data(), out, got.data(), out.h / 2,
+                                                  out.h);
+    return got;
+}
+
 TEST_CASE("simd depthwise: the VNNI column kernel takes uint8 (d = 0 and d != 0) and int8, exactly", "[quant][simd]") {
     std::mt19937 rng(1607);
     // Weight ranges: inside a signed byte (d = 0), shifted up (d > 0), shifted down (d < 0), and one that
@@ -387,6 +402,9 @@ TEST_CASE("simd depthwise: the VNNI column kernel takes uint8 (d = 0 and d != 0)
                 const bool ran = simd::detail::dwconv_vnni(p, in, x.data(), wt.data(), bias.data(), out, got.data(), 0, oh);
                 CHECK(ran == (accepted != 0));
                 if (ran) CHECK(got == expected);
+                bool takes = false;
+                CHECK(packed_vnni_depthwise(p, in, x, filt, wt, bias, out, takes) == expected);
+                CHECK(takes == (accepted != 0));
             }
     // int8: x ^ 0x80 as the unsigned operand.
     for (const int c : {3, 64, 65})
@@ -406,6 +424,9 @@ TEST_CASE("simd depthwise: the VNNI column kernel takes uint8 (d = 0 and d != 0)
             CAPTURE(c, stride, p.input_offset);
             REQUIRE(simd::detail::dwconv_vnni(p, in, x.data(), wt.data(), bias.data(), out, got.data(), 0, oh));
             CHECK(got == expected);
+            bool takes = false;
+            CHECK(packed_vnni_depthwise(p, in, x, filt, wt, bias, out, takes) == expected);
+            CHECK(takes);
         }
 }
 #endif

@@ -35,6 +35,8 @@ struct ConvState {
     /// The weights packed for the SIMD GEMM (simd::pack_gemm): FULLY_CONNECTED, and CONV_2D
     /// that is 1x1 with stride 1 or has K = kh·kw·Cin ≤ patch_gemm_max_k; empty otherwise.
     std::optional<simd::PackedGemm> gemm;
+    /// DEPTHWISE_CONV_2D: the constants of the SIMD depthwise laid out once (simd::pack_depthwise).
+    simd::PackedDepthwise depthwise;
 };
 
 /// ConvState::zero_point_bias of `channels` output channels whose weight k of channel c is
@@ -212,7 +214,8 @@ Step conv_step(const std::shared_ptr<const ConvState>& state, bool depthwise, re
             } else if (state->gemm) {
                 conv_by_patches(*state->gemm, state->params, in, filter, out, x, y, pixel_begin, pixel_end);
             } else if (depthwise) {
-                simd::depthwise_conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band, 0, band.h);
+                simd::depthwise_conv2d(state->depthwise, p, in, x, filter, state->weights.data(), state->bias, band, y_band, 0,
+                                       band.h);
             } else {
                 ref::conv2d(p, in, x, filter, state->weights.data(), state->bias, band, y_band);
             }
@@ -302,6 +305,9 @@ inline Step prepare_conv(const OpContext& ctx, bool depthwise) {
         state->gemm = int8 ? simd::pack_gemm<std::int8_t>(p, k, channels, state->weights.data(), state->bias)
                            : simd::pack_gemm<std::uint8_t>(p, k, channels, state->weights.data(), state->bias);
     }
+    if (depthwise)
+        state->depthwise = int8 ? simd::pack_depthwise<std::int8_t>(p, filter, state->weights.data(), state->bias)
+                                : simd::pack_depthwise<std::uint8_t>(p, filter, state->weights.data(), state->bias);
     const int xi = x.id, yi = y.id;
     if (int8) return conv_step<std::int8_t>(state, depthwise, in, filter, out, xi, yi);
     return conv_step<std::uint8_t>(state, depthwise, in, filter, out, xi, yi);

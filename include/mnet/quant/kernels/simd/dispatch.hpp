@@ -55,6 +55,15 @@ void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* inp
                                       row_end);
 }
 
+/// DEPTHWISE_CONV_2D with its constants packed at load (pack_depthwise<T> of the same op), on the best variant.
+template <class T, class W>
+void depthwise_conv2d(const PackedDepthwise& packed, const ref::ConvParams& p, ref::Nhwc in_shape, const T* input,
+                      ref::Nhwc filter_shape, const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output,
+                      int row_begin, int row_end) noexcept {
+    depthwise_conv2d<best_dwconv_isa>(packed, p, in_shape, input, filter_shape, filter, bias, out_shape, output,
+                                      row_begin, row_end);
+}
+
 /// A compiled GEMM variant: its name and its uint8 and int8 entry points.
 struct GemmKernel {
     const char* name;                                                                       ///< ISA name

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "mnet/quant/kernels/conv.hpp"
 #include "mnet/quant/kernels/simd/isa.hpp"
@@ -277,8 +278,19 @@ struct DwVnniChunk {
     alignas(64) std::int32_t cterm[channels];                                          ///< bias + (io − 128·[int8])·ΣW'
     alignas(64) std::int32_t mult[channels], lsh[channels], rsh[channels], rmask[channels];  ///< requantization
     alignas(64) std::int64_t pairs[pair_constants_size(channels)];                    ///< merged-rounding constants
-    RequantView rq;                                                                    ///< views the above
     bool has_d = false;                                                                ///< some d ≠ 0
+    bool left_shifts = false;                                                          ///< some channel shifts left
+    bool saturation = false;                                                           ///< some multiplier is INT32_MIN
+
+    /// The requantization view of this chunk with `p`'s output offset and clamp (built where it is used,
+    /// so a chunk can be copied or moved, as in a std::vector).
+    RequantView view(const ref::ConvParams& p) const noexcept {
+        RequantView rq{mult, lsh, rsh, rmask, p.output_offset, p.clamp.min, p.clamp.max};
+        rq.left_shifts = left_shifts;
+        rq.saturation = saturation;
+        rq.pairs = pairs;
+        return rq;
+    }
 };
 
 /// The lane position of channel j of a chunk (see DwVnniChunk).
@@ -322,11 +334,9 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
         ch.rmask[pos] = static_cast<std::int32_t>((std::int64_t{1} << ch.rsh[pos]) - 1);
     }
     pair_constants(ch.mult, ch.rsh, DwVnniChunk::channels, ch.pairs);
-    ch.rq = RequantView{ch.mult, ch.lsh, ch.rsh, ch.rmask, p.output_offset, p.clamp.min, p.clamp.max};
-    ch.rq.left_shifts = std::any_of(ch.lsh, ch.lsh + DwVnniChunk::channels, [](std::int32_t v) { return v != 0; });
-    ch.rq.saturation = std::any_of(ch.mult, ch.mult + DwVnniChunk::channels,
-                                   [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
-    ch.rq.pairs = ch.pairs;
+    ch.left_shifts = std::any_of(ch.lsh, ch.lsh + DwVnniChunk::channels, [](std::int32_t v) { return v != 0; });
+    ch.saturation = std::any_of(ch.mult, ch.mult + DwVnniChunk::channels,
+                                [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
     return true;
 }
 
@@ -339,7 +349,8 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
     const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
     const __m512i pad = _mm512_xor_si512(_mm512_set1_epi8(static_cast<char>(-p.input_offset)), flip);
     const __m512i zero = _mm512_setzero_si512();
-    const __m512i lo = _mm512_set1_epi8(static_cast<char>(ch.rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(ch.rq.clamp_max));
+    const RequantView rq = ch.view(p);
+    const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(rq.clamp_max));
     __m512i wq[3][4];
     unroll<3>([&](auto kx) MNET_QSIMD_INLINE { unroll<4>([&](auto v) MNET_QSIMD_INLINE { wq[kx][v] = _mm512_load_si512(ch.wq[kx][v]); }); });
     alignas(64) std::uint8_t cols[(B - 1) * 2 + 3][4][64];
@@ -377,19 +388,16 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
                         });
                     });
                     __m512i y[4];
-                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16(acc[v], ch.rq, static_cast<std::size_t>(16 * v), false); });
+                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16(acc[v], rq, static_cast<std::size_t>(16 * v), false); });
                     store64<T, false>(output + out.at(b, oy, ox0 + i, c0), y[0], y[1], y[2], y[3], cw, lo, hi);
                 }
             }
         }
 }
 
-/// The VNNI depthwise over every chunk; false (nothing written) when some chunk does not fit it.
-template <class T, class W>
-bool dwconv_vnni(const ref::ConvParams& p, ref::Nhwc in, const T* input, const W* filter, const std::int32_t* bias,
-                 ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
-    const int C = out.c;
-    // Every channel first (all or nothing): W' spans at most a signed byte plus a signed byte d.
+/// Whether every channel's W' spans at most a signed byte plus a signed byte d (what the VNNI kernel needs).
+template <class W>
+bool dw_vnni_fits(const ref::ConvParams& p, const W* filter, int C) noexcept {
     for (int c = 0; c < C; ++c) {
         std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
         for (int t = 0; t < 9; ++t) {
@@ -402,16 +410,42 @@ bool dwconv_vnni(const ref::ConvParams& p, ref::Nhwc in, const T* input, const W
         const std::int64_t d = hi > 127 ? hi - 127 : (lo < -128 ? lo + 128 : 0);
         if (d > 127 || d < -128 || lo - d < -128) return false;
     }
+    return true;
+}
+
+/// Output rows [row_begin, row_end) of one prepared chunk at channel c0.
+template <class T>
+void dw_vnni_chunk_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc out,
+                        T* output, int c0, int row_begin, int row_end) noexcept {
+    const int cw = std::min(DwVnniChunk::channels, out.c - c0);
+    if (ch.has_d) dw_vnni_rows<true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+    else dw_vnni_rows<false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+}
+
+/// The VNNI depthwise over every chunk, laid out on the stack; false (nothing written) when some chunk
+/// does not fit it.
+template <class T, class W>
+bool dwconv_vnni(const ref::ConvParams& p, ref::Nhwc in, const T* input, const W* filter, const std::int32_t* bias,
+                 ref::Nhwc out, T* output, int row_begin, int row_end) noexcept {
+    const int C = out.c;
+    if (!dw_vnni_fits(p, filter, C)) return false;  // all or nothing
     DwVnniChunk ch;
     for (int c0 = 0; c0 < C; c0 += DwVnniChunk::channels) {
-        const int cw = std::min(DwVnniChunk::channels, C - c0);
-        if (!dw_vnni_prepare<T>(ch, p, filter, bias, C, c0, cw)) return false;  // not reached: checked above
-        if (ch.has_d) dw_vnni_rows<true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
-        else dw_vnni_rows<false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        if (!dw_vnni_prepare<T>(ch, p, filter, bias, C, c0, std::min(DwVnniChunk::channels, C - c0))) return false;  // not reached
+        dw_vnni_chunk_rows(ch, p, in, input, out, output, c0, row_begin, row_end);
     }
     return true;
 }
 #endif
+
+/// Whether the VNNI column kernel can run `p` at all: depth multiplier 1, 3x3, dilation 1, and the padding
+/// byte (x = −io) a T.
+template <class T>
+bool dw_vnni_geometry(const ref::ConvParams& p, ref::Nhwc filter_shape) noexcept {
+    return p.depth_multiplier == 1 && filter_shape.h == 3 && filter_shape.w == 3 && p.dilation_h == 1 &&
+           p.dilation_w == 1 && -p.input_offset >= std::numeric_limits<T>::min() &&
+           -p.input_offset <= std::numeric_limits<T>::max();
+}
 
 }  // namespace detail
 
@@ -426,12 +460,11 @@ void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* inp
     [[maybe_unused]] const bool vector_ok = p.depth_multiplier == 1 && filter_shape.h * filter_shape.w <= dwconv_max_taps &&
                                             p.input_offset >= -32512 && p.input_offset <= 32512;
 #if MNET_QSIMD_AVX512VNNI
-    // vpdpbusd on columns: 3x3, dilation 1, and the padding byte (x = −io) must be a T. Its constants are
-    // laid out per call, which costs more than it saves below ~256 output pixels (7x7 and 14x14 layers).
+    // vpdpbusd on columns. Its constants are laid out per call here, which costs more than it saves below
+    // ~256 output pixels (7x7 and 14x14 layers); pack_depthwise lays them out once.
     if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
-        if (vector_ok && filter_shape.h == 3 && filter_shape.w == 3 && p.dilation_h == 1 && p.dilation_w == 1 &&
+        if (vector_ok && detail::dw_vnni_geometry<T>(p, filter_shape) &&
             (row_end - row_begin) * out_shape.w * out_shape.n >= dwconv_vnni_min_pixels &&
-            -p.input_offset >= std::numeric_limits<T>::min() && -p.input_offset <= std::numeric_limits<T>::max() &&
             detail::dwconv_vnni(p, in_shape, input, filter, bias, out_shape, output, row_begin, row_end))
             return;
     }
@@ -451,6 +484,54 @@ void depthwise_conv2d(const ref::ConvParams& p, ref::Nhwc in_shape, const T* inp
     }
 #endif
     detail::dwconv_scalar(p, in_shape, input, filter_shape, filter, bias, out_shape, output, row_begin, row_end);
+}
+
+/// A depthwise op's constants laid out once, at load, for the kernel this build runs (the VNNI column
+/// kernel's 64-channel chunks; empty when it cannot take the op, which then runs as without packing).
+struct PackedDepthwise {
+#if MNET_QSIMD_AVX512VNNI
+    std::vector<detail::DwVnniChunk> vnni;  ///< one chunk per 64 channels, or empty
+#endif
+    bool signed_input = false;  ///< packed for int8 activations
+};
+
+/// Packs a depthwise op of `p` (filter [1, kh, kw, C] as ref::depthwise_conv2d takes it, `bias` C values or
+/// null) for activations of type T. Called once, at load.
+template <class T, class W>
+PackedDepthwise pack_depthwise([[maybe_unused]] const ref::ConvParams& p, [[maybe_unused]] ref::Nhwc filter_shape,
+                               [[maybe_unused]] const W* filter, [[maybe_unused]] const std::int32_t* bias) {
+    PackedDepthwise pk;
+    pk.signed_input = std::is_signed_v<T>;
+#if MNET_QSIMD_AVX512VNNI
+    const int C = filter_shape.c;
+    if (detail::dw_vnni_geometry<T>(p, filter_shape) && detail::dw_vnni_fits(p, filter, C)) {
+        pk.vnni.resize(static_cast<std::size_t>((C + detail::DwVnniChunk::channels - 1) / detail::DwVnniChunk::channels));
+        for (std::size_t i = 0; i < pk.vnni.size(); ++i) {
+            const int c0 = static_cast<int>(i) * detail::DwVnniChunk::channels;
+            detail::dw_vnni_prepare<T>(pk.vnni[i], p, filter, bias, C, c0, std::min(detail::DwVnniChunk::channels, C - c0));
+        }
+    }
+#endif
+    return pk;
+}
+
+/// DEPTHWISE_CONV_2D with `packed` from pack_depthwise<T> of the same op: the packed kernel where there is
+/// one (every size: nothing is laid out per call), else the unpacked entry point on the best variant.
+template <class Isa, class T, class W>
+void depthwise_conv2d(const PackedDepthwise& packed, const ref::ConvParams& p, ref::Nhwc in_shape, const T* input,
+                      ref::Nhwc filter_shape, const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output,
+                      int row_begin, int row_end) noexcept {
+#if MNET_QSIMD_AVX512VNNI
+    if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
+        if (!packed.vnni.empty() && packed.signed_input == std::is_signed_v<T>) {
+            for (std::size_t i = 0; i < packed.vnni.size(); ++i)
+                detail::dw_vnni_chunk_rows(packed.vnni[i], p, in_shape, input, out_shape, output,
+                                           static_cast<int>(i) * detail::DwVnniChunk::channels, row_begin, row_end);
+            return;
+        }
+    }
+#endif
+    depthwise_conv2d<Isa>(p, in_shape, input, filter_shape, filter, bias, out_shape, output, row_begin, row_end);
 }
 
 /// All output rows: a drop-in for ref::depthwise_conv2d.
