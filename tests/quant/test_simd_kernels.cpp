@@ -6,6 +6,7 @@
 // and 2 on odd and even sizes, 1x1 and 2x2 inputs, dilation, SAME and VALID padding, other kernels.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <string>
@@ -243,6 +244,27 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
             const auto i = static_cast<std::size_t>(c + j);
             const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
             CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), -200, 200));
+        }
+    }
+    REQUIRE_FALSE(t2.floor_at_zero);  // the clamp lets values below the output offset through
+    // A clamp from the output offset up (ReLU), non-negative multipliers and right shifts only: the epilogue
+    // takes max(x, 0) and the dword shift, and must still give every value of the scalar one.
+    for (auto& m : ms) {
+        m.multiplier = m.multiplier == i32_min ? i32_max : std::abs(m.multiplier);
+        m.shift = -1 - std::abs(m.shift) % 31;
+    }
+    p.multipliers = ms;
+    p.clamp = {3, 200};
+    const simd::RequantTable t3 = simd::make_requant_table(p, n, n);
+    REQUIRE(t3.floor_at_zero);
+    for (int c = 0; c < n; c += 16) {
+        alignas(64) std::int32_t got[16];
+        const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
+        _mm512_store_si512(got, simd::detail::requantize16(a, t3.view(), static_cast<std::size_t>(c)));
+        for (int j = 0; j < 16; ++j) {
+            const auto i = static_cast<std::size_t>(c + j);
+            const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
+            CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), 3, 200));
         }
     }
 #endif

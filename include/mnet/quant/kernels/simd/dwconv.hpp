@@ -243,6 +243,9 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
         if constexpr (L == 16) {
             pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
             ch.rq.pairs = ch.pairs;
+            ch.rq.floor_at_zero = p.clamp.min >= p.output_offset;
+            for (int j = 0; j < cw; ++j)
+                ch.rq.floor_at_zero = ch.rq.floor_at_zero && floor_at_zero_exact(ch.mult[j], ch.lsh[j], ch.rsh[j]);
         }
         const int nv = (cw + L - 1) / L;
         const bool full = cw == nv * L;
@@ -281,6 +284,7 @@ struct DwVnniChunk {
     bool has_d = false;                                                                ///< some d ≠ 0
     bool left_shifts = false;                                                          ///< some channel shifts left
     bool saturation = false;                                                           ///< some multiplier is INT32_MIN
+    bool floor_at_zero = false;                                                        ///< see RequantView::floor_at_zero
 
     /// The requantization view of this chunk with `p`'s output offset and clamp (built where it is used,
     /// so a chunk can be copied or moved, as in a std::vector).
@@ -289,6 +293,7 @@ struct DwVnniChunk {
         rq.left_shifts = left_shifts;
         rq.saturation = saturation;
         rq.pairs = pairs;
+        rq.floor_at_zero = floor_at_zero;
         return rq;
     }
 };
@@ -303,6 +308,7 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
     std::memset(ch.wq, 0, sizeof ch.wq);
     std::memset(ch.dv, 0, sizeof ch.dv);
     ch.has_d = false;
+    ch.floor_at_zero = p.clamp.min >= p.output_offset;
     const std::int32_t io_term = p.input_offset - (std::is_signed_v<T> ? 128 : 0);
     for (int j = 0; j < DwVnniChunk::channels; ++j) {
         const int pos = dw_vnni_pos(j), v = pos / 16, byte = (pos % 16) * 4;
@@ -332,6 +338,7 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
         ch.lsh[pos] = std::max(m.shift, 0);
         ch.rsh[pos] = std::max(-m.shift, 0);
         ch.rmask[pos] = static_cast<std::int32_t>((std::int64_t{1} << ch.rsh[pos]) - 1);
+        ch.floor_at_zero = ch.floor_at_zero && floor_at_zero_exact(ch.mult[pos], ch.lsh[pos], ch.rsh[pos]);
     }
     pair_constants(ch.mult, ch.rsh, DwVnniChunk::channels, ch.pairs);
     ch.left_shifts = std::any_of(ch.lsh, ch.lsh + DwVnniChunk::channels, [](std::int32_t v) { return v != 0; });

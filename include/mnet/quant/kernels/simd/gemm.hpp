@@ -284,21 +284,27 @@ inline void gemm_tile_avx512(const PackedGemm& g, const T* input, int m0, int m_
     }
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
+    // Every accumulator is requantized (in place, a column block at a time, its constants loaded once)
+    // before any row is stored: a store of bytes may alias anything, so g++ reloaded — and, short of
+    // registers, spilled — every constant after each row's store, which cost more than the requantization.
+    // No branch per vector: rt is 0 without row sums, and columns past n (zero constants) are not stored.
+    unroll<NRV>([&](auto v) MNET_QSIMD_INLINE {
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+            const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
+            acc[i][v] = requantize16_merged(_mm512_add_epi32(acc[i][v], r), rq, static_cast<std::size_t>(col0 + 16 * v), false);
+        });
+    });
     const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(rq.clamp_max));
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
-        const __m512i r = _mm512_set1_epi32(static_cast<std::int32_t>(rt[i]));
-        T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
-        // No branch per vector: rt is 0 without row sums, and columns past n (zero constants) are not stored.
-        __m512i y[4];
-        unroll<4>([&](auto v) MNET_QSIMD_INLINE {
-            // constexpr: acc has NRV columns, and clang checks array bounds in a branch not taken
-            if constexpr (decltype(v)::value >= NRV)
-                y[v] = _mm512_setzero_si512();
-            else
-                y[v] = requantize16_merged(_mm512_add_epi32(acc[i][v], r), rq, static_cast<std::size_t>(col0 + 16 * v), false);
-        });
-        store64(out + col0, y[0], y[1], y[2], y[3], g.n - col0, lo, hi);
+        // constexpr: acc has NRV columns, and clang checks array bounds in a branch not taken
+        const auto y = [&](auto v) MNET_QSIMD_INLINE {
+            if constexpr (decltype(v)::value >= NRV) return _mm512_setzero_si512();
+            else return acc[i][v];
+        };
+        store64(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col0, y(std::integral_constant<int, 0>{}),
+                y(std::integral_constant<int, 1>{}), y(std::integral_constant<int, 2>{}), y(std::integral_constant<int, 3>{}), g.n - col0,
+                lo, hi);
     });
 }
 
@@ -415,16 +421,22 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
     }
     const int mr = std::min(MR, m_end - m0);
     const RequantView rq = g.requant.view();
+    // All requantized before any store, for the reason given in gemm_tile_avx512 (padded columns too:
+    // their constants are zeros, and they are not stored).
+    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+        const std::size_t c = static_cast<std::size_t>(col + 8 * v);
+        const __m256i column = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + c));
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+            const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
+            acc[i][v] = requantize8(_mm256_add_epi32(_mm256_add_epi32(acc[i][v], column), r), rq, c);
+        });
+    });
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
-        const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
         T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
         unroll<2>([&](auto v) MNET_QSIMD_INLINE {
             const int c = col + 8 * v;
-            if (c >= g.n) return;
-            __m256i a = _mm256_add_epi32(acc[i][v], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + c)));
-            a = requantize8(_mm256_add_epi32(a, r), rq, static_cast<std::size_t>(c));
-            store8(out + c, a, g.n - c);
+            if (c < g.n) store8(out + c, acc[i][v], g.n - c);
         });
     });
 }

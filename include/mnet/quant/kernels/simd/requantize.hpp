@@ -33,25 +33,44 @@ struct RequantView {
     bool left_shifts = true;                    ///< some channel shifts left (else that step is skipped)
     bool saturation = true;                     ///< some multiplier is INT32_MIN (else SRDHM cannot saturate)
     const std::int64_t* pairs = nullptr;        ///< the merged-rounding constants (pair_constants), or null
+    /// x may be replaced by max(x, 0) (floor_at_zero_exact): the merged rounding then needs no sign term.
+    bool floor_at_zero = false;
 };
 
+/// Whether requantizing max(x, 0) instead of x gives the same clamped result for every x, which holds when
+/// a negative x can only give values the clamp raises anyway: a non-negative multiplier (the result is then
+/// non-decreasing in x, and x = 0 gives the output offset), no left shift (x << s could wrap a negative x
+/// to a positive one) and clamp_min ≥ the output offset (ReLU and ReLU6, or a zero point at the type's
+/// minimum). Also asks for right shifts ≥ 1, which the fast epilogue's dword shift needs.
+inline bool floor_at_zero_exact(std::int32_t multiplier, std::int32_t left_shift, std::int32_t right_shift) noexcept {
+    return multiplier >= 0 && left_shift == 0 && right_shift >= 1;
+}
+
+/// int64 values per block of 16 channels in pair_constants.
+inline constexpr std::size_t pair_block = 72;
+
 /// Number of int64 values pair_constants writes for `padded` channels (rounded up to blocks of 16).
-inline constexpr std::size_t pair_constants_size(std::size_t padded) noexcept { return 4 * ((padded + 15) / 16 * 16); }
+inline constexpr std::size_t pair_constants_size(std::size_t padded) noexcept { return pair_block * ((padded + 15) / 16); }
 
 /// The merged-rounding constants of channels [0, padded), in blocks of 16 channels: block b holds 8
 /// vectors of 8 int64, [quantity][parity] with quantity multiplier, 2^30 + [e>0]·2^(30+e), 31 + e,
 /// [e>0]·2^31, so the even and odd channels of 16 load straight into the 64-bit lanes vpmuldq reads,
-/// and one pointer per block addresses all of them (channels past `padded` are zero).
+/// then one vector of 16 int32 max(e − 1, 0) in channel order (the floor_at_zero epilogue's dword shift);
+/// one pointer per block addresses all of them (channels past `padded` are zero).
 inline void pair_constants(const std::int32_t* multiplier, const std::int32_t* right_shift, std::size_t padded,
                            std::int64_t* out) noexcept {
     std::fill_n(out, pair_constants_size(padded), std::int64_t{0});
     for (std::size_t c = 0; c < padded; ++c) {
         const std::int64_t e = right_shift[c];
-        const auto slot = [&](std::size_t quantity) { return c / 16 * 64 + (quantity * 2 + c % 2) * 8 + c % 16 / 2; };
-        out[slot(0)] = multiplier[c];
-        out[slot(1)] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
-        out[slot(2)] = 31 + e;
-        out[slot(3)] = e > 0 ? std::int64_t{1} << 31 : 0;
+        std::int64_t* block = out + c / 16 * pair_block;
+        const auto slot = [&](std::size_t quantity) { return (quantity * 2 + c % 2) * 8 + c % 16 / 2; };
+        block[slot(0)] = multiplier[c];
+        block[slot(1)] = (std::int64_t{1} << 30) + (e > 0 ? std::int64_t{1} << (30 + e) : 0);
+        block[slot(2)] = 31 + e;
+        block[slot(3)] = e > 0 ? std::int64_t{1} << 31 : 0;
+        // Little-endian: dword 2i is the low half of qword i.
+        const auto shift32 = static_cast<std::uint64_t>(static_cast<std::uint32_t>(std::max<std::int64_t>(e - 1, 0)));
+        block[64 + c % 16 / 2] = static_cast<std::int64_t>(static_cast<std::uint64_t>(block[64 + c % 16 / 2]) | (shift32 << (32 * (c % 2))));
     }
 }
 
@@ -66,6 +85,7 @@ struct RequantTable {
     std::int32_t clamp_max = 0;             ///< inclusive upper bound
     bool left_shifts = true;                ///< some channel shifts left
     bool saturation = true;                 ///< some multiplier is INT32_MIN
+    bool floor_at_zero = false;             ///< see RequantView::floor_at_zero
     std::vector<std::int64_t> pairs;        ///< pair_constants of the padded channels
 
     /// The requantization of `acc` for channel `c`, exactly as the reference epilogue (bias already added).
@@ -80,8 +100,9 @@ struct RequantTable {
     }
     /// The constants as pointers, for the vector epilogues.
     RequantView view() const noexcept {
-        return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(),
-                output_offset, clamp_min, clamp_max, left_shifts, saturation, pairs.data()};
+        return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(), output_offset,
+                clamp_min,         clamp_max,         left_shifts,         saturation,        pairs.data(),
+                floor_at_zero};
     }
 };
 
@@ -93,6 +114,7 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
     t.left_shift.assign(n, 0);
     t.right_shift.assign(n, 0);
     t.round_mask.assign(n, 0);
+    t.floor_at_zero = p.clamp.min >= p.output_offset;
     for (int c = 0; c < channels; ++c) {
         const QuantizedMultiplier m = p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c)];
         const auto i = static_cast<std::size_t>(c);
@@ -100,6 +122,7 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
         t.left_shift[i] = std::max(m.shift, 0);
         t.right_shift[i] = std::max(-m.shift, 0);
         t.round_mask[i] = static_cast<std::int32_t>((std::int64_t{1} << t.right_shift[i]) - 1);
+        t.floor_at_zero = t.floor_at_zero && floor_at_zero_exact(t.multiplier[i], t.left_shift[i], t.right_shift[i]);
     }
     t.output_offset = p.output_offset;
     t.clamp_min = p.clamp.min;
@@ -168,10 +191,24 @@ MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantV
                                                      bool clamp = true) noexcept {
     constexpr __mmask16 all = 0xFFFF;
     constexpr __mmask8 all8 = 0xFF;
-    const std::int64_t* block = t.pairs + c / 16 * 64;
+    const std::int64_t* block = t.pairs + c / 16 * pair_block;
     const auto ld64 = [block](int quantity, int parity) MNET_QSIMD_INLINE {
         return _mm512_loadu_si512(block + (quantity * 2 + parity) * 8);
     };
+    const auto finish = [&](__m512i q) MNET_QSIMD_INLINE {
+        q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
+        if (!clamp) return q;
+        return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
+    };
+    if (t.floor_at_zero) {
+        // p = max(x, 0)·m ≥ 0: no sign term, and e ≥ 1, so (p + 2^30 + 2^(30+e)) >> (31 + e) is the high
+        // dword of the sum shifted by e − 1: the two halves' high dwords merge first, one 32-bit shift after.
+        const __m512i x = _mm512_maskz_max_epi32(all, acc, _mm512_setzero_si512());
+        const __m512i even = _mm512_add_epi64(_mm512_maskz_mul_epu32(all8, x, ld64(0, 0)), ld64(1, 0));
+        const __m512i odd = _mm512_add_epi64(_mm512_maskz_mul_epu32(all8, _mm512_maskz_srli_epi64(all8, x, 32), ld64(0, 1)), ld64(1, 1));
+        const __m512i high = _mm512_mask_shuffle_epi32(odd, __mmask16(0x5555), even, _MM_PERM_CDAB);
+        return finish(_mm512_maskz_srlv_epi32(all, high, _mm512_loadu_si512(block + 64)));
+    }
     const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, _mm512_loadu_si512(t.left_shift + c)) : acc;
     const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
         const __m512i prod = _mm512_maskz_mul_epi32(all8, v, ld64(0, parity));
@@ -180,10 +217,7 @@ MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantV
                                        ld64(2, parity));
     };
     const __m512i even = half8(x, 0), odd = half8(_mm512_maskz_srli_epi64(all8, x, 32), 1);
-    __m512i q = _mm512_mask_shuffle_epi32(even, __mmask16(0xAAAA), odd, _MM_PERM_CDAB);
-    q = _mm512_add_epi32(q, _mm512_set1_epi32(t.output_offset));
-    if (!clamp) return q;
-    return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
+    return finish(_mm512_mask_shuffle_epi32(even, __mmask16(0xAAAA), odd, _MM_PERM_CDAB));
 }
 
 /// Requantizes 16 accumulators; the constants are the table's, from channel `c`. Without `clamp`
