@@ -156,11 +156,19 @@ void conv_by_patches(const simd::PackedGemm& g, const ref::ConvParams& p, ref::N
     const int chunk = buffer_bytes / k;
     const T pad = static_cast<T>(-p.input_offset);
     const auto row_bytes = static_cast<std::size_t>(in.c);
+    // The pixel's coordinates advance by one column at a time: three integer divisions per pixel were
+    // half the time of the stem.
+    int ox = pixel_begin % out.w, oy = (pixel_begin / out.w) % out.h, b = pixel_begin / (out.w * out.h);
     for (int first = pixel_begin; first < pixel_end; first += chunk) {
         const int count = std::min(chunk, pixel_end - first);
-        for (int i = 0; i < count; ++i) {
-            const int q = first + i;
-            const int ox = q % out.w, oy = (q / out.w) % out.h, b = q / (out.w * out.h);
+        for (int i = 0; i < count; ++i, ++ox) {
+            if (ox == out.w) {
+                ox = 0;
+                if (++oy == out.h) {
+                    oy = 0;
+                    ++b;
+                }
+            }
             T* patch = patches + static_cast<std::size_t>(i) * static_cast<std::size_t>(k);
             const int ix0 = ox * p.stride_w - p.pad_left;
             for (int ky = 0; ky < filter.h; ++ky) {
