@@ -347,8 +347,8 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
     return true;
 }
 
-/// Output rows [row_begin, row_end) of one prepared chunk.
-template <bool HasD, class T>
+/// Output rows [row_begin, row_end) of one prepared chunk whose requantization takes mode M.
+template <bool HasD, RequantMode M, class T>
 void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc out,
                   T* output, int c0, int cw, int row_begin, int row_end) noexcept {
     constexpr int B = DwVnniChunk::block;
@@ -395,7 +395,7 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
                         });
                     });
                     __m512i y[4];
-                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16(acc[v], rq, static_cast<std::size_t>(16 * v), false); });
+                    unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16_as<M>(acc[v], rq, static_cast<std::size_t>(16 * v), false); });
                     store64<T, false>(output + out.at(b, oy, ox0 + i, c0), y[0], y[1], y[2], y[3], cw, lo, hi);
                 }
             }
@@ -425,8 +425,15 @@ template <class T>
 void dw_vnni_chunk_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc out,
                         T* output, int c0, int row_begin, int row_end) noexcept {
     const int cw = std::min(DwVnniChunk::channels, out.c - c0);
-    if (ch.has_d) dw_vnni_rows<true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
-    else dw_vnni_rows<false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+    const auto run = [&]<RequantMode M>(std::integral_constant<RequantMode, M>) {
+        if (ch.has_d) dw_vnni_rows<true, M>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        else dw_vnni_rows<false, M>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+    };
+    switch (requant_mode(ch.view(p))) {
+        case RequantMode::floor_at_zero: run(std::integral_constant<RequantMode, RequantMode::floor_at_zero>{}); break;
+        case RequantMode::merged: run(std::integral_constant<RequantMode, RequantMode::merged>{}); break;
+        default: run(std::integral_constant<RequantMode, RequantMode::general>{}); break;
+    }
 }
 
 /// The VNNI depthwise over every chunk, laid out on the stack; false (nothing written) when some chunk

@@ -250,6 +250,28 @@ MNET_QSIMD_INLINE inline __m512i requantize16(__m512i acc, const RequantView& t,
     return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
 }
 
+/// The epilogue a table takes, fixed per op: kernels choose it outside their pixel loops (requantize16_as),
+/// where g++ kept the tests of requantize16 inside them.
+enum class RequantMode { floor_at_zero, merged, general };
+
+/// The mode requantize16 takes for `t`.
+inline RequantMode requant_mode(const RequantView& t) noexcept {
+    if (!t.pairs || t.saturation) return RequantMode::general;
+    return t.floor_at_zero ? RequantMode::floor_at_zero : RequantMode::merged;
+}
+
+/// requantize16 with its mode known at compile time (M == requant_mode(t)).
+template <RequantMode M>
+MNET_QSIMD_INLINE inline __m512i requantize16_as(__m512i acc, const RequantView& t, std::size_t c, bool clamp = true) noexcept {
+    if constexpr (M == RequantMode::general) {
+        return requantize16(acc, t, c, clamp);
+    } else {
+        RequantView fixed = t;
+        fixed.floor_at_zero = M == RequantMode::floor_at_zero;
+        return requantize16_merged(acc, fixed, c, clamp);
+    }
+}
+
 /// Stores the low byte of each of the first `count` (≤ 16) lanes of `v` (already inside T's range).
 template <class T>
 MNET_QSIMD_INLINE inline void store16(T* out, __m512i v, int count) noexcept {
