@@ -402,7 +402,7 @@ TEST_CASE("simd depthwise: the VNNI column kernel takes uint8 (d = 0 and d != 0)
     // Weight ranges: inside a signed byte (d = 0), shifted up (d > 0), shifted down (d < 0), and one that
     // needs d = 128 (W' from 0 to 255), which the kernel must refuse.
     for (const auto& [wlo, whi, accepted] : std::vector<std::array<int, 3>>{{-128, 127, 1}, {-50, 200, 1}, {-250, 0, 1}, {0, 255, 0}})
-        for (const int c : {5, 16, 64, 70})
+        for (const int c : {5, 16, 32, 33, 64, 70})
             for (const auto& [h, w, stride] : std::vector<std::array<int, 3>>{{1, 1, 1}, {2, 2, 2}, {7, 9, 1}, {7, 9, 2}, {8, 6, 2}, {3, 70, 1}}) {
                 Params prm = random_params<std::uint8_t>(rng, c, false, -20, 2);
                 ref::ConvParams p = prm.p;

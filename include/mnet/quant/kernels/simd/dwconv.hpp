@@ -285,6 +285,9 @@ struct DwVnniChunk {
     bool left_shifts = false;                                                          ///< some channel shifts left
     bool saturation = false;                                                           ///< some multiplier is INT32_MIN
     bool floor_at_zero = false;                                                        ///< see RequantView::floor_at_zero
+    /// C ≤ 32: channels 32 + j repeat channel j, so one pass computes two output rows (the lower 32 bytes
+    /// of every vector from one, the upper from the next) instead of leaving half of each vector empty.
+    bool paired = false;
 
     /// The requantization view of this chunk with `p`'s output offset and clamp (built where it is used,
     /// so a chunk can be copied or moved, as in a std::vector).
@@ -301,22 +304,25 @@ struct DwVnniChunk {
 /// The lane position of channel j of a chunk (see DwVnniChunk).
 constexpr int dw_vnni_pos(int j) noexcept { return (j % 16 / 4) * 16 + (j / 16) * 4 + j % 4; }
 
-/// Prepares chunk c0 (cw channels); false when a channel's W' spans more than a signed byte plus d.
+/// Prepares chunk c0 (cw channels; `paired`: cw ≤ 32, each channel twice, see DwVnniChunk::paired);
+/// false when a channel's W' spans more than a signed byte plus d.
 template <class T, class W>
 bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter, const std::int32_t* bias, int C, int c0,
-                     int cw) noexcept {
+                     int cw, bool paired = false) noexcept {
     std::memset(ch.wq, 0, sizeof ch.wq);
     std::memset(ch.dv, 0, sizeof ch.dv);
     ch.has_d = false;
+    ch.paired = paired;
     ch.floor_at_zero = p.clamp.min >= p.output_offset;
     const std::int32_t io_term = p.input_offset - (std::is_signed_v<T> ? 128 : 0);
     for (int j = 0; j < DwVnniChunk::channels; ++j) {
         const int pos = dw_vnni_pos(j), v = pos / 16, byte = (pos % 16) * 4;
-        if (j >= cw) {
+        const int jc = paired ? j % 32 : j;
+        if (jc >= cw) {
             ch.cterm[pos] = ch.mult[pos] = ch.lsh[pos] = ch.rsh[pos] = ch.rmask[pos] = 0;
             continue;
         }
-        const int c = c0 + j;
+        const int c = c0 + jc;
         std::int64_t w[9], lo = 0, hi = 0;
         std::uint32_t sum = 0;
         for (int t = 0; t < 9; ++t) {
@@ -347,14 +353,17 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
     return true;
 }
 
-/// Output rows [row_begin, row_end) of one prepared chunk whose requantization takes mode M.
-template <bool HasD, RequantMode M, class T>
+/// Output rows [row_begin, row_end) of one prepared chunk whose requantization takes mode M; Paired
+/// (ch.paired): two rows per pass, the second one's input and output in the vectors' upper 32 bytes.
+template <bool HasD, RequantMode M, bool Paired, class T>
 void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::Nhwc out,
                   T* output, int c0, int cw, int row_begin, int row_end) noexcept {
     constexpr int B = DwVnniChunk::block;
     const auto mask = static_cast<__mmask64>(cw >= 64 ? ~__mmask64{0} : (__mmask64{1} << cw) - 1);
+    const auto mask32 = static_cast<__mmask32>(mask);  // Paired: cw ≤ 32
     const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
     const __m512i pad = _mm512_xor_si512(_mm512_set1_epi8(static_cast<char>(-p.input_offset)), flip);
+    const __m256i pad_bytes = _mm256_set1_epi8(static_cast<char>(-p.input_offset));
     const __m512i zero = _mm512_setzero_si512();
     const RequantView rq = ch.view(p);
     const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm512_set1_epi8(static_cast<char>(rq.clamp_max));
@@ -362,11 +371,15 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
     unroll<3>([&](auto kx) MNET_QSIMD_INLINE { unroll<4>([&](auto v) MNET_QSIMD_INLINE { wq[kx][v] = _mm512_load_si512(ch.wq[kx][v]); }); });
     alignas(64) std::uint8_t cols[(B - 1) * 2 + 3][4][64];
     for (int b = 0; b < out.n; ++b)
-        for (int oy = row_begin; oy < row_end; ++oy) {
-            const int iy0 = oy * p.stride_h - p.pad_top;
+        for (int oy = row_begin; oy < row_end; oy += Paired ? 2 : 1) {
+            const bool second = Paired && oy + 1 < row_end;  // the pass's upper half is an output row
             const T* rows[3];
-            for (int r = 0; r < 3; ++r)
-                rows[r] = iy0 + r >= 0 && iy0 + r < in.h ? input + in.at(b, iy0 + r, 0, c0) : nullptr;
+            const T* rows2[3];  // Paired: the input rows of output row oy + 1 (null: padding or no such row)
+            for (int r = 0; r < 3; ++r) {
+                const int iy = oy * p.stride_h - p.pad_top + r, iy2 = iy + p.stride_h;
+                rows[r] = iy >= 0 && iy < in.h ? input + in.at(b, iy, 0, c0) : nullptr;
+                rows2[r] = second && iy2 >= 0 && iy2 < in.h ? input + in.at(b, iy2, 0, c0) : nullptr;
+            }
             for (int ox0 = 0; ox0 < out.w; ox0 += B) {
                 const int nb = std::min(B, out.w - ox0);
                 const int ix0 = ox0 * p.stride_w - p.pad_left, ncols = (nb - 1) * p.stride_w + 3;
@@ -374,8 +387,17 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
                     const int ix = ix0 + j;
                     const bool inside = ix >= 0 && ix < in.w;
                     __m512i r3[3];
-                    for (int r = 0; r < 3; ++r)
-                        r3[r] = inside && rows[r] ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[r] + static_cast<std::ptrdiff_t>(ix) * in.c), flip) : pad;
+                    const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(ix) * in.c;
+                    for (int r = 0; r < 3; ++r) {
+                        if constexpr (Paired) {
+                            const __m256i a = inside && rows[r] ? _mm256_maskz_loadu_epi8(mask32, rows[r] + at) : pad_bytes;
+                            const __m256i c = inside && rows2[r] ? _mm256_maskz_loadu_epi8(mask32, rows2[r] + at) : pad_bytes;
+                            // Two broadcasts, not a cast and an insert: GCC 12 warns on their undefined operand (bug 105593).
+                            r3[r] = _mm512_xor_si512(_mm512_mask_broadcast_i64x4(_mm512_maskz_broadcast_i64x4(__mmask8(0x0F), a), __mmask8(0xF0), c), flip);
+                        } else {
+                            r3[r] = inside && rows[r] ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, rows[r] + at), flip) : pad;
+                        }
+                    }
                     const __m512i l01 = _mm512_unpacklo_epi8(r3[0], r3[1]), h01 = _mm512_unpackhi_epi8(r3[0], r3[1]);
                     const __m512i l2 = _mm512_unpacklo_epi8(r3[2], zero), h2 = _mm512_unpackhi_epi8(r3[2], zero);
                     _mm512_store_si512(cols[j][0], _mm512_unpacklo_epi16(l01, l2));
@@ -396,7 +418,15 @@ void dw_vnni_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nhwc in,
                     });
                     __m512i y[4];
                     unroll<4>([&](auto v) MNET_QSIMD_INLINE { y[v] = requantize16_as<M>(acc[v], rq, static_cast<std::size_t>(16 * v), false); });
-                    store64<T, false>(output + out.at(b, oy, ox0 + i, c0), y[0], y[1], y[2], y[3], cw, lo, hi);
+                    if constexpr (Paired) {
+                        const __m512i bytes = pack64<T, false>(y[0], y[1], y[2], y[3], lo, hi);
+                        _mm512_mask_storeu_epi8(output + out.at(b, oy, ox0 + i, c0), mask, bytes);  // mask: the lower cw ≤ 32 bytes
+                        if (second)
+                            _mm256_mask_storeu_epi8(output + out.at(b, oy + 1, ox0 + i, c0), mask32,
+                                                    _mm512_maskz_extracti64x4_epi64(__mmask8(0xF), bytes, 1));
+                    } else {
+                        store64<T, false>(output + out.at(b, oy, ox0 + i, c0), y[0], y[1], y[2], y[3], cw, lo, hi);
+                    }
                 }
             }
         }
@@ -426,8 +456,14 @@ void dw_vnni_chunk_rows(const DwVnniChunk& ch, const ref::ConvParams& p, ref::Nh
                         T* output, int c0, int row_begin, int row_end) noexcept {
     const int cw = std::min(DwVnniChunk::channels, out.c - c0);
     const auto run = [&]<RequantMode M>(std::integral_constant<RequantMode, M>) {
-        if (ch.has_d) dw_vnni_rows<true, M>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
-        else dw_vnni_rows<false, M>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        if (ch.paired) {
+            if (ch.has_d) dw_vnni_rows<true, M, true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+            else dw_vnni_rows<false, M, true>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        } else if (ch.has_d) {
+            dw_vnni_rows<true, M, false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        } else {
+            dw_vnni_rows<false, M, false>(ch, p, in, input, out, output, c0, cw, row_begin, row_end);
+        }
     };
     switch (requant_mode(ch.view(p))) {
         case RequantMode::floor_at_zero: run(std::integral_constant<RequantMode, RequantMode::floor_at_zero>{}); break;
@@ -522,7 +558,8 @@ PackedDepthwise pack_depthwise([[maybe_unused]] const ref::ConvParams& p, [[mayb
         pk.vnni.resize(static_cast<std::size_t>((C + detail::DwVnniChunk::channels - 1) / detail::DwVnniChunk::channels));
         for (std::size_t i = 0; i < pk.vnni.size(); ++i) {
             const int c0 = static_cast<int>(i) * detail::DwVnniChunk::channels;
-            detail::dw_vnni_prepare<T>(pk.vnni[i], p, filter, bias, C, c0, std::min(detail::DwVnniChunk::channels, C - c0));
+            // C ≤ 32 (the 112x112x32 layer of V1 and V2): one paired chunk computes two rows per pass.
+            detail::dw_vnni_prepare<T>(pk.vnni[i], p, filter, bias, C, c0, std::min(detail::DwVnniChunk::channels, C - c0), C <= 32);
         }
     }
 #endif

@@ -279,24 +279,30 @@ MNET_QSIMD_INLINE inline void store16(T* out, __m512i v, int count) noexcept {
     _mm512_mask_cvtepi32_storeu_epi8(out, mask, v);
 }
 
-/// Packs four vectors of int32 into 64 bytes of T in channel order, clamps them to [lo, hi] (inside T's
-/// range, so saturating to T first changes nothing) and stores the first `count` (≤ 64): one store
-/// instead of four narrowing ones (vpmovdb to memory is slow on Zen), one clamp instead of four.
+/// Packs four vectors of int32 into 64 bytes of T in channel order and clamps them to [lo, hi] (inside T's
+/// range, so saturating to T first changes nothing): one clamp instead of four.
 /// Permute = false: the four vectors already hold channels 16l + 4v … 16l + 4v + 3 in lane l of vector v
 /// (the depthwise VNNI layout), which the two packs leave in channel order.
 template <class T, bool Permute = true>
-MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count, __m512i lo,
-                                      __m512i hi) noexcept {
+MNET_QSIMD_INLINE inline __m512i pack64(__m512i a, __m512i b, __m512i c, __m512i d, __m512i lo, __m512i hi) noexcept {
     constexpr __mmask32 all32 = 0xFFFFFFFF;
     constexpr __mmask64 all64 = ~__mmask64{0};
     const __m512i ab = _mm512_maskz_packs_epi32(all32, a, b), cd = _mm512_maskz_packs_epi32(all32, c, d);
     // Per 128-bit lane l: a, b, c, d elements 4l…4l+3; the dword permutation restores channel order.
     const __m512i bytes = std::is_signed_v<T> ? _mm512_maskz_packs_epi16(all64, ab, cd) : _mm512_maskz_packus_epi16(all64, ab, cd);
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    __m512i ordered = Permute ? _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes) : bytes;
-    if constexpr (std::is_signed_v<T>) ordered = _mm512_maskz_min_epi8(all64, _mm512_maskz_max_epi8(all64, ordered, lo), hi);
-    else ordered = _mm512_maskz_min_epu8(all64, _mm512_maskz_max_epu8(all64, ordered, lo), hi);
-    _mm512_mask_storeu_epi8(out, count >= 64 ? all64 : (__mmask64{1} << count) - 1, ordered);
+    const __m512i ordered = Permute ? _mm512_maskz_permutexvar_epi32(__mmask16(0xFFFF), order, bytes) : bytes;
+    if constexpr (std::is_signed_v<T>) return _mm512_maskz_min_epi8(all64, _mm512_maskz_max_epi8(all64, ordered, lo), hi);
+    else return _mm512_maskz_min_epu8(all64, _mm512_maskz_max_epu8(all64, ordered, lo), hi);
+}
+
+/// pack64, then the first `count` (≤ 64) bytes stored: one store instead of four narrowing ones
+/// (vpmovdb to memory is slow on Zen).
+template <class T, bool Permute = true>
+MNET_QSIMD_INLINE inline void store64(T* out, __m512i a, __m512i b, __m512i c, __m512i d, int count, __m512i lo,
+                                      __m512i hi) noexcept {
+    const __m512i bytes = pack64<T, Permute>(a, b, c, d, lo, hi);
+    _mm512_mask_storeu_epi8(out, count >= 64 ? ~__mmask64{0} : (__mmask64{1} << count) - 1, bytes);
 }
 
 }  // namespace detail
