@@ -112,8 +112,12 @@ void bench_qdwconv(benchmark::State& state, mnet::quant::simd::DwconvKernel kern
     p.output_offset = std::is_signed_v<T> ? -128 : 0;
     p.multipliers = mults;
     p.clamp = {std::is_signed_v<T> ? -128 : 0, std::is_signed_v<T> ? 40 : 200};
+    // kernel.name "packed": the interpreter's path, constants laid out once by pack_depthwise (best variant).
+    const bool packed = std::string(kernel.name) == "packed";
+    const auto pk = mnet::quant::simd::pack_depthwise<T>(p, filt, w.data(), bias.data());
     for (auto _ : state) {
-        if constexpr (std::is_signed_v<T>) kernel.s8(p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
+        if (packed) mnet::quant::simd::depthwise_conv2d(pk, p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
+        else if constexpr (std::is_signed_v<T>) kernel.s8(p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
         else kernel.u8(p, in, x.data(), filt, w.data(), bias.data(), out, y.data(), 0, out_hw);
         benchmark::ClobberMemory();
     }
@@ -211,7 +215,10 @@ const bool registered = [] {
         for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
                                                                     {14, 576}, {7, 960}})
             benchmark::RegisterBenchmark(kernel.name, bench_dwconv, kernel, 1)->Args(s);
-    for (const auto& kernel : mnet::quant::simd::dwconv_kernels)
+    auto qdw_variants = std::vector<mnet::quant::simd::DwconvKernel>(mnet::quant::simd::dwconv_kernels.begin(),
+                                                                      mnet::quant::simd::dwconv_kernels.end());
+    qdw_variants.insert(qdw_variants.begin(), mnet::quant::simd::DwconvKernel{"packed", nullptr, nullptr});
+    for (const auto& kernel : qdw_variants)
         for (const int stride : std::string(kernel.name) == "scalar" ? std::vector<int>{} : std::vector<int>{1, 2})
             for (const auto& s : std::vector<std::vector<std::int64_t>>{{112, 32}, {112, 96}, {56, 144}, {28, 192},
                                                                         {14, 576}, {7, 960}}) {

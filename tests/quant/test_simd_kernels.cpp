@@ -224,29 +224,28 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
     }
 #endif
 #if MNET_QSIMD_AVX512BW
-    for (int c = 0; c < n; c += 16) {
-        alignas(64) std::int32_t got[16];
-        const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
-        _mm512_store_si512(got, simd::detail::requantize16(a, t.view(), static_cast<std::size_t>(c)));
-        for (int j = 0; j < 16; ++j) CHECK(got[j] == expected[static_cast<std::size_t>(c + j)]);
-    }
+    // requantize16 on every 16 lanes against the scalar epilogue of the multipliers in `ms`, clamped to [lo, hi].
+    const auto check16 = [&](const simd::RequantTable& table, std::int32_t lo, std::int32_t hi) {
+        for (int c = 0; c < n; c += 16) {
+            alignas(64) std::int32_t got[16];
+            const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
+            _mm512_store_si512(got, simd::detail::requantize16(a, table.view(), static_cast<std::size_t>(c)));
+            for (int j = 0; j < 16; ++j) {
+                const auto i = static_cast<std::size_t>(c + j);
+                const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
+                CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), lo, hi));
+            }
+        }
+    };
+    check16(t, -200, 200);
     // Without a saturating multiplier the AVX-512 epilogue takes the merged rounding: same values.
     for (auto& m : ms)
         if (m.multiplier == i32_min) m.multiplier = i32_max;
     p.multipliers = ms;
     const simd::RequantTable t2 = simd::make_requant_table(p, n, n);
     REQUIRE_FALSE(t2.saturation);
-    for (int c = 0; c < n; c += 16) {
-        alignas(64) std::int32_t got[16];
-        const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
-        _mm512_store_si512(got, simd::detail::requantize16(a, t2.view(), static_cast<std::size_t>(c)));
-        for (int j = 0; j < 16; ++j) {
-            const auto i = static_cast<std::size_t>(c + j);
-            const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
-            CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), -200, 200));
-        }
-    }
     REQUIRE_FALSE(t2.floor_at_zero);  // the clamp lets values below the output offset through
+    check16(t2, -200, 200);
     // A clamp from the output offset up (ReLU), non-negative multipliers and right shifts only: the epilogue
     // takes max(x, 0) and the dword shift, and must still give every value of the scalar one.
     for (auto& m : ms) {
@@ -257,16 +256,7 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
     p.clamp = {3, 200};
     const simd::RequantTable t3 = simd::make_requant_table(p, n, n);
     REQUIRE(t3.floor_at_zero);
-    for (int c = 0; c < n; c += 16) {
-        alignas(64) std::int32_t got[16];
-        const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
-        _mm512_store_si512(got, simd::detail::requantize16(a, t3.view(), static_cast<std::size_t>(c)));
-        for (int j = 0; j < 16; ++j) {
-            const auto i = static_cast<std::size_t>(c + j);
-            const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
-            CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), 3, 200));
-        }
-    }
+    check16(t3, 3, 200);
 #endif
 }
 

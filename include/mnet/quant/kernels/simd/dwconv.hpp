@@ -569,9 +569,9 @@ PackedDepthwise pack_depthwise([[maybe_unused]] const ref::ConvParams& p, [[mayb
 /// DEPTHWISE_CONV_2D with `packed` from pack_depthwise<T> of the same op: the packed kernel where there is
 /// one (every size: nothing is laid out per call), else the unpacked entry point on the best variant.
 template <class Isa, class T, class W>
-void depthwise_conv2d(const PackedDepthwise& packed, const ref::ConvParams& p, ref::Nhwc in_shape, const T* input,
-                      ref::Nhwc filter_shape, const W* filter, const std::int32_t* bias, ref::Nhwc out_shape, T* output,
-                      int row_begin, int row_end) noexcept {
+void depthwise_conv2d([[maybe_unused]] const PackedDepthwise& packed, const ref::ConvParams& p, ref::Nhwc in_shape,
+                      const T* input, ref::Nhwc filter_shape, const W* filter, const std::int32_t* bias, ref::Nhwc out_shape,
+                      T* output, int row_begin, int row_end) noexcept {
 #if MNET_QSIMD_AVX512VNNI
     if constexpr (std::is_same_v<Isa, avx512_vnni_isa>) {
         if (!packed.vnni.empty() && packed.signed_input == std::is_signed_v<T>) {

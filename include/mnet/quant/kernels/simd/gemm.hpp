@@ -99,9 +99,9 @@ PackedGemm pack_gemm(const ref::ConvParams& p, int k, int n, const W* weights, c
 
 namespace detail {
 
-/// The row sums' instruction set: plain C++, AVX2 or AVX-512 (each tile calls its own, so the AVX2
-/// tiles test the AVX2 sums on an AVX-512 machine too).
-enum class SumIsa { scalar, avx2, avx512 };
+/// The row sums' instruction set: plain C++ or AVX2 (the AVX2 tiles call the AVX2 sums, so they are tested
+/// on an AVX-512 machine too; the AVX-512 tiles sum 8 rows at once, row_terms8_avx512).
+enum class SumIsa { scalar, avx2 };
 
 /// Σ x over one row of k activations (mod 2^32). No copy through the stack for the tail: a store
 /// followed by a wider load stalls store forwarding, and at K = 24 that stall cost as much as the tile.
@@ -109,27 +109,6 @@ template <class T, SumIsa I = SumIsa::scalar>
 inline std::uint32_t row_sum(const T* x, int k) noexcept {
     std::uint32_t s = 0;
     int i = 0;
-#if MNET_QSIMD_AVX512BW
-    if constexpr (I == SumIsa::avx512) {
-        // vpsadbw sums unsigned bytes; int8 is biased by 128 (masked-off bytes load as 0 and flip to 128
-        // like the rest: every lane of the last load counts) and the bias taken back.
-        const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
-        __m512i acc = _mm512_setzero_si512();
-        for (; i + 64 <= k; i += 64)
-            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), flip), _mm512_setzero_si512()));
-        if (i < k) {
-            const __m512i v = _mm512_maskz_loadu_epi8((~__mmask64{0}) >> (64 - (k - i)), x + i);
-            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), _mm512_setzero_si512()));
-            i += 64;
-        }
-        // maskz extract: GCC 12 warns on the plain one's undefined operand (bug 105593), as on _mm512_reduce_add_epi64.
-        const __m256i q = _mm256_add_epi64(_mm512_maskz_extracti64x4_epi64(__mmask8(0xF), acc, 0), _mm512_maskz_extracti64x4_epi64(__mmask8(0xF), acc, 1));
-        const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-        s = static_cast<std::uint32_t>(_mm_cvtsi128_si64(_mm_add_epi64(h, _mm_unpackhi_epi64(h, h))));
-        if constexpr (std::is_signed_v<T>) s -= 128u * static_cast<std::uint32_t>(i);
-        return s;
-    }
-#endif
 #if MNET_QSIMD_AVX2
     if constexpr (I != SumIsa::scalar) {
         const __m256i flip = _mm256_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
@@ -231,8 +210,9 @@ inline void row_terms8_avx512(const PackedGemm& g, const T* input, int m0, int c
         pairs[j] = _mm512_add_epi64(_mm512_maskz_unpacklo_epi64(all8, s[2 * j], s[2 * j + 1]),
                                     _mm512_maskz_unpackhi_epi64(all8, s[2 * j], s[2 * j + 1]));
     });
-    const auto fold = [all8](__m512i a, __m512i b) MNET_QSIMD_INLINE {
-        return _mm512_add_epi64(_mm512_maskz_shuffle_i64x2(all8, a, b, 0x88), _mm512_maskz_shuffle_i64x2(all8, a, b, 0xDD));
+    const auto fold = [](__m512i a, __m512i b) MNET_QSIMD_INLINE {
+        constexpr __mmask8 all = 0xFF;
+        return _mm512_add_epi64(_mm512_maskz_shuffle_i64x2(all, a, b, 0x88), _mm512_maskz_shuffle_i64x2(all, a, b, 0xDD));
     };
     const __m512i sums = fold(fold(pairs[0], pairs[1]), fold(pairs[2], pairs[3]));  // qword r = row r
     __m256i x = _mm512_maskz_cvtepi64_epi32(all8, sums);
