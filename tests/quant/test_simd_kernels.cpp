@@ -252,6 +252,11 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
         m.multiplier = m.multiplier == i32_min ? i32_max : std::abs(m.multiplier);
         m.shift = -1 - std::abs(m.shift) % 31;
     }
+    // Zero multipliers give the output offset whatever the shift: no right shift, and a left one.
+    REQUIRE(ms[7].multiplier == 0);
+    REQUIRE(ms[14].multiplier == 0);
+    ms[7].shift = 0;
+    ms[14].shift = 5;
     p.multipliers = ms;
     p.clamp = {3, 200};
     const simd::RequantTable t3 = simd::make_requant_table(p, n, n);

@@ -238,14 +238,13 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
         // Interior pixels (every tap inside) start from bias + io·Σ_taps W' and skip the offset adds.
         for (int j = 0; j < CH; ++j)
             ch.b1[j] = static_cast<std::int32_t>(static_cast<std::uint32_t>(ch.b0[j]) + static_cast<std::uint32_t>(p.input_offset) * sum[j]);
-        ch.rq.left_shifts = std::any_of(ch.lsh, ch.lsh + CH, [](std::int32_t v) { return v != 0; });
-        ch.rq.saturation = std::any_of(ch.mult, ch.mult + CH, [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+        const RequantFlags flags = requant_flags(ch.mult, ch.lsh, ch.rsh, CH, p);
+        ch.rq.left_shifts = flags.left_shifts;
+        ch.rq.saturation = flags.saturation;
+        ch.rq.floor_at_zero = flags.floor_at_zero;
         if constexpr (L == 16) {
             pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
             ch.rq.pairs = ch.pairs;
-            ch.rq.floor_at_zero = p.clamp.min >= p.output_offset;
-            for (int j = 0; j < cw; ++j)
-                ch.rq.floor_at_zero = ch.rq.floor_at_zero && floor_at_zero_exact(ch.mult[j], ch.lsh[j], ch.rsh[j]);
         }
         const int nv = (cw + L - 1) / L;
         const bool full = cw == nv * L;
@@ -313,7 +312,6 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
     std::memset(ch.dv, 0, sizeof ch.dv);
     ch.has_d = false;
     ch.paired = paired;
-    ch.floor_at_zero = p.clamp.min >= p.output_offset;
     const std::int32_t io_term = p.input_offset - (std::is_signed_v<T> ? 128 : 0);
     for (int j = 0; j < DwVnniChunk::channels; ++j) {
         const int pos = dw_vnni_pos(j), v = pos / 16, byte = (pos % 16) * 4;
@@ -344,12 +342,13 @@ bool dw_vnni_prepare(DwVnniChunk& ch, const ref::ConvParams& p, const W* filter,
         ch.lsh[pos] = std::max(m.shift, 0);
         ch.rsh[pos] = std::max(-m.shift, 0);
         ch.rmask[pos] = static_cast<std::int32_t>((std::int64_t{1} << ch.rsh[pos]) - 1);
-        ch.floor_at_zero = ch.floor_at_zero && floor_at_zero_exact(ch.mult[pos], ch.lsh[pos], ch.rsh[pos]);
     }
     pair_constants(ch.mult, ch.rsh, DwVnniChunk::channels, ch.pairs);
-    ch.left_shifts = std::any_of(ch.lsh, ch.lsh + DwVnniChunk::channels, [](std::int32_t v) { return v != 0; });
-    ch.saturation = std::any_of(ch.mult, ch.mult + DwVnniChunk::channels,
-                                [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+    // Positions of absent channels hold zero constants, which set no flag (see floor_at_zero_exact).
+    const RequantFlags flags = requant_flags(ch.mult, ch.lsh, ch.rsh, DwVnniChunk::channels, p);
+    ch.left_shifts = flags.left_shifts;
+    ch.saturation = flags.saturation;
+    ch.floor_at_zero = flags.floor_at_zero;
     return true;
 }
 

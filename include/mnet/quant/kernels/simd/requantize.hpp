@@ -37,13 +37,35 @@ struct RequantView {
     bool floor_at_zero = false;
 };
 
-/// Whether requantizing max(x, 0) instead of x gives the same clamped result for every x, which holds when
-/// a negative x can only give values the clamp raises anyway: a non-negative multiplier (the result is then
-/// non-decreasing in x, and x = 0 gives the output offset), no left shift (x << s could wrap a negative x
-/// to a positive one) and clamp_min ≥ the output offset (ReLU and ReLU6, or a zero point at the type's
-/// minimum). Also asks for right shifts ≥ 1, which the fast epilogue's dword shift needs.
+/// Whether requantizing max(x, 0) instead of x gives the same clamped result for every x of one channel,
+/// given a clamp that starts at or above the output offset (ReLU and ReLU6, or a zero point at the type's
+/// minimum): a negative x then only gives values the clamp raises anyway when the multiplier is positive
+/// (the result is non-decreasing in x, and x = 0 gives the output offset) and there is no left shift
+/// (x << s could wrap a negative x to a positive one). Also asks for a right shift ≥ 1, which the fast
+/// epilogue's dword shift needs. A zero multiplier (also every padding channel of a table) gives the
+/// output offset for every x on both paths.
 inline bool floor_at_zero_exact(std::int32_t multiplier, std::int32_t left_shift, std::int32_t right_shift) noexcept {
-    return multiplier >= 0 && left_shift == 0 && right_shift >= 1;
+    return multiplier == 0 || (multiplier > 0 && left_shift == 0 && right_shift >= 1);
+}
+
+/// The per-op flags of RequantView, from the constants of `n` channels (padding ones included).
+struct RequantFlags {
+    bool left_shifts = false;    ///< some channel shifts left
+    bool saturation = false;     ///< some multiplier is INT32_MIN
+    bool floor_at_zero = false;  ///< the clamp starts at the output offset or above, and every channel is floor_at_zero_exact
+};
+
+/// The flags of channels [0, n) of `p`'s requantization laid out as multiplier, max(shift, 0), max(−shift, 0).
+inline RequantFlags requant_flags(const std::int32_t* multiplier, const std::int32_t* left_shift, const std::int32_t* right_shift,
+                                  std::size_t n, const ref::ConvParams& p) noexcept {
+    RequantFlags f;
+    f.floor_at_zero = p.clamp.min >= p.output_offset;
+    for (std::size_t c = 0; c < n; ++c) {
+        f.left_shifts = f.left_shifts || left_shift[c] != 0;
+        f.saturation = f.saturation || multiplier[c] == std::numeric_limits<std::int32_t>::min();
+        f.floor_at_zero = f.floor_at_zero && floor_at_zero_exact(multiplier[c], left_shift[c], right_shift[c]);
+    }
+    return f;
 }
 
 /// int64 values per block of 16 channels in pair_constants.
@@ -114,7 +136,6 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
     t.left_shift.assign(n, 0);
     t.right_shift.assign(n, 0);
     t.round_mask.assign(n, 0);
-    t.floor_at_zero = p.clamp.min >= p.output_offset;
     for (int c = 0; c < channels; ++c) {
         const QuantizedMultiplier m = p.multipliers[p.multipliers.size() == 1 ? 0 : static_cast<std::size_t>(c)];
         const auto i = static_cast<std::size_t>(c);
@@ -122,14 +143,14 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
         t.left_shift[i] = std::max(m.shift, 0);
         t.right_shift[i] = std::max(-m.shift, 0);
         t.round_mask[i] = static_cast<std::int32_t>((std::int64_t{1} << t.right_shift[i]) - 1);
-        t.floor_at_zero = t.floor_at_zero && floor_at_zero_exact(t.multiplier[i], t.left_shift[i], t.right_shift[i]);
     }
     t.output_offset = p.output_offset;
     t.clamp_min = p.clamp.min;
     t.clamp_max = p.clamp.max;
-    t.left_shifts = std::any_of(t.left_shift.begin(), t.left_shift.end(), [](std::int32_t v) { return v != 0; });
-    t.saturation = std::any_of(t.multiplier.begin(), t.multiplier.end(),
-                               [](std::int32_t v) { return v == std::numeric_limits<std::int32_t>::min(); });
+    const RequantFlags flags = requant_flags(t.multiplier.data(), t.left_shift.data(), t.right_shift.data(), n, p);
+    t.left_shifts = flags.left_shifts;
+    t.saturation = flags.saturation;
+    t.floor_at_zero = flags.floor_at_zero;
     t.pairs.resize(pair_constants_size(n));
     pair_constants(t.multiplier.data(), t.right_shift.data(), n, t.pairs.data());
     return t;
