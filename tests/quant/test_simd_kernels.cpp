@@ -215,29 +215,34 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
                 expected[static_cast<std::size_t>(c)]);
     }
     CHECK(multiply_by_quantized_multiplier(acc_values[0], ms[0]) == i32_max);  // the saturating case is exercised
+    // Every vector epilogue (requantize8, requantize16) on every lane against the scalar epilogue of the
+    // multipliers in `ms`, clamped to [lo, hi].
+    const auto check = [&](const simd::RequantTable& table, std::int32_t lo, std::int32_t hi) {
+        const auto want = [&](int c) {
+            const auto i = static_cast<std::size_t>(c);
+            const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
+            return std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), lo, hi);
+        };
 #if MNET_QSIMD_AVX2
-    for (int c = 0; c < n; c += 8) {
-        alignas(32) std::int32_t got[8];
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc_values.data() + c));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(got), simd::detail::requantize8(a, t.view(), static_cast<std::size_t>(c)));
-        for (int j = 0; j < 8; ++j) CHECK(got[j] == expected[static_cast<std::size_t>(c + j)]);
-    }
+        for (int c = 0; c < n; c += 8) {
+            alignas(32) std::int32_t got[8];
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc_values.data() + c));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(got), simd::detail::requantize8(a, table.view(), static_cast<std::size_t>(c)));
+            for (int j = 0; j < 8; ++j) CHECK(got[j] == want(c + j));
+        }
 #endif
 #if MNET_QSIMD_AVX512BW
-    // requantize16 on every 16 lanes against the scalar epilogue of the multipliers in `ms`, clamped to [lo, hi].
-    const auto check16 = [&](const simd::RequantTable& table, std::int32_t lo, std::int32_t hi) {
         for (int c = 0; c < n; c += 16) {
             alignas(64) std::int32_t got[16];
             const __m512i a = _mm512_loadu_si512(acc_values.data() + c);
             _mm512_store_si512(got, simd::detail::requantize16(a, table.view(), static_cast<std::size_t>(c)));
-            for (int j = 0; j < 16; ++j) {
-                const auto i = static_cast<std::size_t>(c + j);
-                const std::int32_t s = multiply_by_quantized_multiplier(acc_values[i], ms[i]);
-                CHECK(got[j] == std::clamp(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) + 3u), lo, hi));
-            }
+            for (int j = 0; j < 16; ++j) CHECK(got[j] == want(c + j));
         }
+#endif
+        (void)table;
+        (void)want;
     };
-    check16(t, -200, 200);
+    check(t, -200, 200);
     // Without a saturating multiplier the AVX-512 epilogue takes the merged rounding: same values.
     for (auto& m : ms)
         if (m.multiplier == i32_min) m.multiplier = i32_max;
@@ -245,13 +250,18 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
     const simd::RequantTable t2 = simd::make_requant_table(p, n, n);
     REQUIRE_FALSE(t2.saturation);
     REQUIRE_FALSE(t2.floor_at_zero);  // the clamp lets values below the output offset through
-    check16(t2, -200, 200);
+    REQUIRE_FALSE(t2.dword_shift);    // some channels shift left
+    check(t2, -200, 200);
+    // Right shifts only (multipliers of both signs): AVX2 merges the roundings too, on the high dwords.
+    for (auto& m : ms) m.shift = -1 - std::abs(m.shift) % 31;
+    p.multipliers = ms;
+    const simd::RequantTable t_right = simd::make_requant_table(p, n, n);
+    REQUIRE(t_right.dword_shift);
+    REQUIRE_FALSE(t_right.floor_at_zero);
+    check(t_right, -200, 200);
     // A clamp from the output offset up (ReLU), non-negative multipliers and right shifts only: the epilogue
     // takes max(x, 0) and the dword shift, and must still give every value of the scalar one.
-    for (auto& m : ms) {
-        m.multiplier = m.multiplier == i32_min ? i32_max : std::abs(m.multiplier);
-        m.shift = -1 - std::abs(m.shift) % 31;
-    }
+    for (auto& m : ms) m.multiplier = std::abs(m.multiplier);
     // Zero multipliers give the output offset whatever the shift: no right shift, and a left one.
     REQUIRE(ms[7].multiplier == 0);
     REQUIRE(ms[14].multiplier == 0);
@@ -261,8 +271,8 @@ TEST_CASE("simd requantize: every variant equals the scalar epilogue on edge acc
     p.clamp = {3, 200};
     const simd::RequantTable t3 = simd::make_requant_table(p, n, n);
     REQUIRE(t3.floor_at_zero);
-    check16(t3, 3, 200);
-#endif
+    REQUIRE(t3.dword_shift);
+    check(t3, 3, 200);
 }
 
 TEST_CASE("simd gemm: uint8 per-tensor 1x1 conv equals ref::conv2d on odd shapes", "[quant][simd]") {

@@ -90,12 +90,16 @@ struct Lanes<8> {
     static reg add(reg a, reg b) noexcept { return _mm256_add_epi32(a, b); }
     /// x·w for x in int16 range (any high half) and w with a zero high half: vpmaddwd, cheaper than vpmulld.
     static reg mul(reg a, reg b) noexcept { return _mm256_madd_epi16(a, b); }
-    /// Requantizes and stores the first `count` channels of a chunk of 4 registers.
+    /// Requantizes and stores the first `count` channels of a chunk of 4 registers (one packed store).
     template <class T>
     MNET_QSIMD_INLINE static void store_chunk(T* out, const reg (&acc)[4], const RequantView& rq, int count) noexcept {
+        reg y[4];
         unroll<4>([&](auto v) MNET_QSIMD_INLINE {
-            if (v * 8 < count) store8(out + v * 8, requantize8(acc[v], rq, static_cast<std::size_t>(v * 8)), count - v * 8);
+            y[v] = v * 8 < count ? requantize8(acc[v], rq, static_cast<std::size_t>(v * 8), false) : zero();
         });
+        store_bytes(out, pack32<T>(y[0], y[1], y[2], y[3], _mm256_set1_epi8(static_cast<char>(rq.clamp_min)),
+                                   _mm256_set1_epi8(static_cast<char>(rq.clamp_max))),
+                    count);
     }
 };
 #endif
@@ -140,7 +144,7 @@ struct DwChunk {
     alignas(64) std::int32_t b0[channels];                        ///< bias
     alignas(64) std::int32_t b1[channels];                        ///< bias + io·Σ_taps W'
     alignas(64) std::int32_t mult[channels], lsh[channels], rsh[channels], rmask[channels];  ///< requantization
-    alignas(64) std::int64_t pairs[pair_constants_size(channels)];  ///< merged-rounding constants (AVX-512)
+    alignas(64) std::int64_t pairs[pair_constants_size(channels)];  ///< merged-rounding constants
     std::ptrdiff_t offsets[dwconv_max_taps];                      ///< tap t from the top-left tap, in elements
     RequantView rq;                                               ///< views `mult`… with the op's scalars
 };
@@ -242,10 +246,9 @@ void dwconv_lanes(const ref::ConvParams& p, ref::Nhwc in, const T* input, ref::N
         ch.rq.left_shifts = flags.left_shifts;
         ch.rq.saturation = flags.saturation;
         ch.rq.floor_at_zero = flags.floor_at_zero;
-        if constexpr (L == 16) {
-            pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
-            ch.rq.pairs = ch.pairs;
-        }
+        ch.rq.dword_shift = flags.dword_shift;
+        pair_constants(ch.mult, ch.rsh, CH, ch.pairs);
+        ch.rq.pairs = ch.pairs;
         const int nv = (cw + L - 1) / L;
         const bool full = cw == nv * L;
         auto run = [&]<int NVC>(std::integral_constant<int, NVC>) {

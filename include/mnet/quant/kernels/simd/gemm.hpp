@@ -334,57 +334,66 @@ MNET_QSIMD_INLINE inline void dpbusd256(__m256i& acc, __m256i u, __m256i s) noex
 #endif
 
 #if MNET_QSIMD_AVX2
-/// One MR × 16 tile (two ymm of 8 columns) at column block `col` over all of k. Vnni: 256-bit vpdpbusd;
-/// else each byte pair goes through vpmaddwd as 16-bit halves (exact: no 16-bit saturation).
-template <class T, int MR, bool Vnni>
-inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int col,
-                           T* output) noexcept {
+/// Requantizes an MR × 16 tile of accumulators (columns col…col+15, the column term already in) and
+/// stores its rows that exist: all requantized before any store, for the reason given in
+/// gemm_tile_avx512 (padded columns too: their constants are zeros, and they are not stored).
+template <class T, int MR>
+MNET_QSIMD_INLINE inline void store_tile_avx2(const PackedGemm& g, __m256i (&acc)[MR][2], int m0, int m_end, const std::uint32_t* rt,
+                                              int col, T* output) noexcept {
+    const RequantView rq = g.requant.view();
+    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+        const std::size_t c = static_cast<std::size_t>(col + 8 * v);
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+            const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
+            acc[i][v] = requantize8(_mm256_add_epi32(acc[i][v], r), rq, c, false);
+        });
+    });
+    const __m128i lo = _mm_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm_set1_epi8(static_cast<char>(rq.clamp_max));
+    const int mr = std::min(MR, m_end - m0);
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+        if (i >= mr) return;
+        store_bytes(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col, pack16<T>(acc[i][0], acc[i][1], lo, hi),
+                    g.n - col);
+    });
+}
+
+/// The accumulators of an MR × 16 tile at column `col`, each starting from the column term bias + io·ΣW'.
+template <int MR>
+MNET_QSIMD_INLINE inline void start_tile_avx2(const PackedGemm& g, int col, __m256i (&acc)[MR][2]) noexcept {
+    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + col + 8 * v));
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i][v] = c; });
+    });
+}
+
+/// The weights of column block `col` (16 columns of one panel) from group 0.
+inline const std::uint8_t* tile_weights(const PackedGemm& g, int col) noexcept {
+    return g.weights.data() + g.panel_offset(col / PackedGemm::panel_columns) + static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
+}
+
+#if MNET_QSIMD_YMM_VNNI
+/// One MR × 16 tile (two ymm of 8 columns) at column block `col` over all of k, on 256-bit vpdpbusd.
+template <class T, int MR>
+inline void gemm_tile_avx2_vnni(const PackedGemm& g, const T* input, int m0, int m_end, const std::uint32_t* rt, int col,
+                                T* output) noexcept {
     const int k = g.k, full = k / 4;
-    const int panel = col / PackedGemm::panel_columns;
-    const auto pw = static_cast<std::size_t>(g.panel_width(panel));
-    const std::uint8_t* w = g.weights.data() + g.panel_offset(panel) + static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
+    const auto pw = static_cast<std::size_t>(g.panel_width(col / PackedGemm::panel_columns));
+    const std::uint8_t* w = tile_weights(g, col);
     const T* rows[MR];
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE { rows[i] = input + static_cast<std::size_t>(std::min<int>(m0 + i, m_end - 1)) * static_cast<std::size_t>(k); });
     __m256i acc[MR][2];
-    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i][0] = acc[i][1] = _mm256_setzero_si256(); });
-    const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
-    // Unsigned bytes → 16-bit halves by mask/shift; signed ones by arithmetic shifts.
-    auto split = [&](__m256i b, bool is_signed, __m256i& even, __m256i& odd) MNET_QSIMD_INLINE {
-        if (is_signed) {
-            even = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
-            odd = _mm256_srai_epi16(b, 8);
-        } else {
-            even = _mm256_and_si256(b, low_bytes);
-            odd = _mm256_srli_epi16(b, 8);
-        }
-    };
-    constexpr bool x_signed = std::is_signed_v<T>;
+    start_tile_avx2(g, col, acc);
     auto step = [&](int gi, auto load) MNET_QSIMD_INLINE {
         const std::uint8_t* wg = w + static_cast<std::size_t>(gi) * pw * 4;
         __m256i wv[2];
         unroll<2>([&](auto v) MNET_QSIMD_INLINE { wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 32 * v)); });
-        if constexpr (Vnni) {
-#if MNET_QSIMD_YMM_VNNI
-            unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-                const __m256i xb = _mm256_set1_epi32(load(i, gi));
-                unroll<2>([&](auto v) MNET_QSIMD_INLINE {
-                    if constexpr (x_signed) dpbusd256(acc[i][v], wv[v], xb);
-                    else dpbusd256(acc[i][v], xb, wv[v]);
-                });
+        unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+            const __m256i xb = _mm256_set1_epi32(load(i, gi));
+            unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+                if constexpr (std::is_signed_v<T>) dpbusd256(acc[i][v], wv[v], xb);
+                else dpbusd256(acc[i][v], xb, wv[v]);
             });
-#endif
-        } else {
-            __m256i we[2], wo[2];
-            unroll<2>([&](auto v) MNET_QSIMD_INLINE { split(wv[v], !x_signed, we[v], wo[v]); });
-            unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-                __m256i xe, xo;
-                split(_mm256_set1_epi32(load(i, gi)), x_signed, xe, xo);
-                unroll<2>([&](auto v) MNET_QSIMD_INLINE {
-                    acc[i][v] = _mm256_add_epi32(
-                        acc[i][v], _mm256_add_epi32(_mm256_madd_epi16(xe, we[v]), _mm256_madd_epi16(xo, wo[v])));
-                });
-            });
-        }
+        });
     };
     for (int gi = 0; gi < full; ++gi)
         step(gi, [&](auto i, int j) MNET_QSIMD_INLINE {
@@ -399,35 +408,102 @@ inline void gemm_tile_avx2(const PackedGemm& g, const T* input, int m0, int m_en
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE { tail[i] = load4(rows[i], full, k); });
         step(full, [&](auto i, int) MNET_QSIMD_INLINE { return tail[i]; });
     }
-    const int mr = std::min(MR, m_end - m0);
-    const RequantView rq = g.requant.view();
-    // All requantized before any store, for the reason given in gemm_tile_avx512 (padded columns too:
-    // their constants are zeros, and they are not stored).
-    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
-        const std::size_t c = static_cast<std::size_t>(col + 8 * v);
-        const __m256i column = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + c));
+    store_tile_avx2<T, MR>(g, acc, m0, m_end, rt, col, output);
+}
+#endif
+
+/// Largest k the vpmaddwd tiles take (their widened rows live on the stack); beyond it, gemm_scalar.
+inline constexpr int madd_max_k = 4096;
+
+/// Row x (k bytes) as int16 in the order the vpmaddwd tile reads, each group of 4 as x0, x2, x1, x3 (the
+/// pairs its even and odd weight halves multiply), zeros past k up to `groups`·4. Widened once per row
+/// instead of split again in every column tile: that split cost a quarter of the tile's operations.
+template <class T>
+inline void widen_row_avx2(const T* x, int k, int groups, std::int16_t* out) noexcept {
+    const __m128i order = _mm_setr_epi8(0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15);
+    const auto widen16 = [&](__m128i b) MNET_QSIMD_INLINE {
+        const __m128i v = _mm_shuffle_epi8(b, order);
+        return std::is_signed_v<T> ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v);
+    };
+    int i = 0;
+    for (; i + 16 <= k; i += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), widen16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+    if (i < 4 * groups) {
+        alignas(16) T tail[16] = {};
+        std::memcpy(tail, x + i, static_cast<std::size_t>(k - i));
+        alignas(32) std::int16_t wide[16];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(wide), widen16(_mm_load_si128(reinterpret_cast<const __m128i*>(tail))));
+        std::memcpy(out + i, wide, static_cast<std::size_t>(4 * groups - i) * sizeof(std::int16_t));
+    }
+}
+
+/// One MR × 8 tile at columns col…col+7 over all of k on vpmaddwd (exact: 16-bit products, no 16-bit
+/// sums), rows widened by widen_row_avx2 (`xw`, row i at xw + i·stride). Eight columns, not sixteen:
+/// with both halves' weights in registers g++ merged the two halves' broadcasts of each row and spilled
+/// accumulators to make room (a store-to-load chain through memory every k step, half the speed).
+template <class T, int MR>
+inline void gemm_tile_avx2_madd(const PackedGemm& g, const std::int16_t* xw, std::size_t stride, int m0, int m_end,
+                                const std::uint32_t* rt, int col, T* output) noexcept {
+    const auto pw = static_cast<std::size_t>(g.panel_width(col / PackedGemm::panel_columns));
+    const std::uint8_t* w = g.weights.data() + g.panel_offset(col / PackedGemm::panel_columns) +
+                            static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
+    const __m256i column = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + col));
+    __m256i acc[MR];
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i] = column; });
+    const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+    for (int gi = 0; gi < g.groups; ++gi) {
+        // q's bytes k0…k3 of a column → 16-bit (q0, q2) and (q1, q3); signed bytes for uint8 activations.
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + static_cast<std::size_t>(gi) * pw * 4));
+        __m256i we, wo;
+        if constexpr (std::is_signed_v<T>) {
+            we = _mm256_and_si256(b, low_bytes);
+            wo = _mm256_srli_epi16(b, 8);
+        } else {
+            we = _mm256_srai_epi16(_mm256_slli_epi16(b, 8), 8);
+            wo = _mm256_srai_epi16(b, 8);
+        }
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-            const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
-            acc[i][v] = requantize8(_mm256_add_epi32(_mm256_add_epi32(acc[i][v], column), r), rq, c);
+            const std::int16_t* x = xw + static_cast<std::size_t>(i) * stride + 4 * static_cast<std::size_t>(gi);
+            std::int32_t e, o;
+            std::memcpy(&e, x, 4);
+            std::memcpy(&o, x + 2, 4);
+            acc[i] = _mm256_add_epi32(acc[i], _mm256_add_epi32(_mm256_madd_epi16(_mm256_set1_epi32(e), we),
+                                                               _mm256_madd_epi16(_mm256_set1_epi32(o), wo)));
         });
+    }
+    const RequantView rq = g.requant.view();
+    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
+        acc[i] = requantize8(_mm256_add_epi32(acc[i], _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]))), rq,
+                             static_cast<std::size_t>(col), false);
     });
+    const __m128i lo = _mm_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm_set1_epi8(static_cast<char>(rq.clamp_max));
+    const int mr = std::min(MR, m_end - m0);
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
-        T* out = output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n);
-        unroll<2>([&](auto v) MNET_QSIMD_INLINE {
-            const int c = col + 8 * v;
-            if (c < g.n) store8(out + c, acc[i][v], g.n - c);
-        });
+        store_bytes(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col,
+                    _mm_cvtsi64_si128(_mm_cvtsi128_si64(pack16<T>(acc[i], acc[i], lo, hi))), std::min(8, g.n - col));
     });
 }
 
 template <class T, bool Vnni>
 void gemm_avx2(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end) noexcept {
-    constexpr int MR = Vnni ? 6 : 4;
+    constexpr int MR = Vnni ? 6 : 8;
+    const auto K = static_cast<std::size_t>(g.k);
     for (int m0 = m_begin; m0 < m_end; m0 += MR) {
         std::uint32_t rt[MR];
         for (int i = 0; i < MR; ++i) rt[i] = m0 + i < m_end ? row_term<SumIsa::avx2>(g, input, m0 + i) : 0;
-        for (int col = 0; col < g.n; col += 16) gemm_tile_avx2<T, MR, Vnni>(g, input, m0, m_end, rt, col, output);
+        if constexpr (Vnni) {
+#if MNET_QSIMD_YMM_VNNI
+            for (int col = 0; col < g.n; col += 16) gemm_tile_avx2_vnni<T, MR>(g, input, m0, m_end, rt, col, output);
+#endif
+        } else {
+            // Rows past the range repeat the last one (computed, not stored).
+            const auto stride = static_cast<std::size_t>((4 * g.groups + 15) / 16 * 16);
+            alignas(32) std::int16_t xw[MR * madd_max_k];
+            for (int i = 0; i < MR; ++i)
+                widen_row_avx2(input + static_cast<std::size_t>(std::min(m0 + i, m_end - 1)) * K, g.k, g.groups, xw + static_cast<std::size_t>(i) * stride);
+            for (int col = 0; col < g.n; col += 8) gemm_tile_avx2_madd<T, MR>(g, xw, stride, m0, m_end, rt, col, output);
+        }
     }
 }
 #endif
@@ -460,7 +536,8 @@ void gemm(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end
 #endif
 #if MNET_QSIMD_AVX2
     if constexpr (std::is_same_v<Isa, avx2_isa>) {
-        detail::gemm_avx2<T, false>(g, input, output, m_begin, m_end);
+        if (g.k > detail::madd_max_k) detail::gemm_scalar(g, input, output, m_begin, m_end);
+        else detail::gemm_avx2<T, false>(g, input, output, m_begin, m_end);
         return;
     }
 #endif

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "mnet/quant/arithmetic.hpp"
@@ -35,6 +36,8 @@ struct RequantView {
     const std::int64_t* pairs = nullptr;        ///< the merged-rounding constants (pair_constants), or null
     /// x may be replaced by max(x, 0) (floor_at_zero_exact): the merged rounding then needs no sign term.
     bool floor_at_zero = false;
+    /// Every channel is dword_shift_exact: the AVX2 epilogue may merge the roundings (requantize8).
+    bool dword_shift = false;
 };
 
 /// Whether requantizing max(x, 0) instead of x gives the same clamped result for every x of one channel,
@@ -48,11 +51,19 @@ inline bool floor_at_zero_exact(std::int32_t multiplier, std::int32_t left_shift
     return multiplier == 0 || (multiplier > 0 && left_shift == 0 && right_shift >= 1);
 }
 
+/// Whether the merged rounding of a channel may take the high dword of its 64-bit sum and finish with a
+/// 32-bit shift by e − 1 (AVX2 has no 64-bit arithmetic shift): a right shift e ≥ 1 and no left shift,
+/// or a zero multiplier (the sum is then 2^30, whose high dword is 0 as the result is).
+inline bool dword_shift_exact(std::int32_t multiplier, std::int32_t left_shift, std::int32_t right_shift) noexcept {
+    return multiplier == 0 || (left_shift == 0 && right_shift >= 1);
+}
+
 /// The per-op flags of RequantView, from the constants of `n` channels (padding ones included).
 struct RequantFlags {
     bool left_shifts = false;    ///< some channel shifts left
     bool saturation = false;     ///< some multiplier is INT32_MIN
     bool floor_at_zero = false;  ///< the clamp starts at the output offset or above, and every channel is floor_at_zero_exact
+    bool dword_shift = false;    ///< every channel is dword_shift_exact
 };
 
 /// The flags of channels [0, n) of `p`'s requantization laid out as multiplier, max(shift, 0), max(−shift, 0).
@@ -60,10 +71,12 @@ inline RequantFlags requant_flags(const std::int32_t* multiplier, const std::int
                                   std::size_t n, const ref::ConvParams& p) noexcept {
     RequantFlags f;
     f.floor_at_zero = p.clamp.min >= p.output_offset;
+    f.dword_shift = true;
     for (std::size_t c = 0; c < n; ++c) {
         f.left_shifts = f.left_shifts || left_shift[c] != 0;
         f.saturation = f.saturation || multiplier[c] == std::numeric_limits<std::int32_t>::min();
         f.floor_at_zero = f.floor_at_zero && floor_at_zero_exact(multiplier[c], left_shift[c], right_shift[c]);
+        f.dword_shift = f.dword_shift && dword_shift_exact(multiplier[c], left_shift[c], right_shift[c]);
     }
     return f;
 }
@@ -108,6 +121,7 @@ struct RequantTable {
     bool left_shifts = true;                ///< some channel shifts left
     bool saturation = true;                 ///< some multiplier is INT32_MIN
     bool floor_at_zero = false;             ///< see RequantView::floor_at_zero
+    bool dword_shift = false;               ///< see RequantView::dword_shift
     std::vector<std::int64_t> pairs;        ///< pair_constants of the padded channels
 
     /// The requantization of `acc` for channel `c`, exactly as the reference epilogue (bias already added).
@@ -124,7 +138,7 @@ struct RequantTable {
     RequantView view() const noexcept {
         return {multiplier.data(), left_shift.data(), right_shift.data(), round_mask.data(), output_offset,
                 clamp_min,         clamp_max,         left_shifts,         saturation,        pairs.data(),
-                floor_at_zero};
+                floor_at_zero,     dword_shift};
     }
 };
 
@@ -151,6 +165,7 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
     t.left_shifts = flags.left_shifts;
     t.saturation = flags.saturation;
     t.floor_at_zero = flags.floor_at_zero;
+    t.dword_shift = flags.dword_shift;
     t.pairs.resize(pair_constants_size(n));
     pair_constants(t.multiplier.data(), t.right_shift.data(), n, t.pairs.data());
     return t;
@@ -159,8 +174,44 @@ inline RequantTable make_requant_table(const ref::ConvParams& p, int channels, i
 #if MNET_QSIMD_AVX2
 namespace detail {
 
-/// Requantizes 8 accumulators; the constants are the table's, from channel `c`.
-MNET_QSIMD_INLINE inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c) noexcept {
+/// requantize8 by the merged rounding (header comment) finished on the high dwords: `t.pairs` set, no
+/// multiplier INT32_MIN, every channel dword_shift_exact, `c` a multiple of 8. The high dword of the 64-bit
+/// sum y is floor(y / 2^32), so an arithmetic 32-bit shift by e − 1 gives floor(y / 2^(31 + e)), the
+/// 64-bit shift AVX2 lacks. With floor_at_zero, max(x, 0) drops the sign term and the shift is logical.
+MNET_QSIMD_INLINE inline __m256i requantize8_merged(__m256i acc, const RequantView& t, std::size_t c) noexcept {
+    const std::int64_t* block = t.pairs + c / 16 * pair_block;
+    const std::size_t half = c % 16 / 2;  // the 4 even (odd) channels of c…c+7 in their 8-qword vector
+    const auto ld64 = [&](int quantity, int parity) MNET_QSIMD_INLINE {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + (quantity * 2 + parity) * 8 + half));
+    };
+    const __m256i shift = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const std::int32_t*>(block + 64) + c % 16));
+    // Even channels' results sit in the high dwords of `even`: swapped down into the low ones.
+    const auto merge = [](__m256i even, __m256i odd) MNET_QSIMD_INLINE {
+        return _mm256_blend_epi32(odd, _mm256_shuffle_epi32(even, 0xB1), 0x55);
+    };
+    if (t.floor_at_zero) {
+        const __m256i x = _mm256_max_epi32(acc, _mm256_setzero_si256());
+        const __m256i even = _mm256_add_epi64(_mm256_mul_epu32(x, ld64(0, 0)), ld64(1, 0));
+        const __m256i odd = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), ld64(0, 1)), ld64(1, 1));
+        return _mm256_srlv_epi32(merge(even, odd), shift);
+    }
+    const auto half4 = [&](__m256i v, int parity) MNET_QSIMD_INLINE {
+        const __m256i prod = _mm256_mul_epi32(v, ld64(0, parity));
+        const __m256i negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), prod);
+        return _mm256_sub_epi64(_mm256_add_epi64(prod, ld64(1, parity)), _mm256_and_si256(negative, ld64(3, parity)));
+    };
+    return _mm256_srav_epi32(merge(half4(acc, 0), half4(_mm256_srli_epi64(acc, 32), 1)), shift);
+}
+
+/// Requantizes 8 accumulators; the constants are the table's, from channel `c`. Without `clamp` the
+/// caller clamps later (pack16/pack32 do it on the packed bytes).
+MNET_QSIMD_INLINE inline __m256i requantize8(__m256i acc, const RequantView& t, std::size_t c, bool clamp = true) noexcept {
+    const auto finish = [&](__m256i q) MNET_QSIMD_INLINE {
+        q = _mm256_add_epi32(q, _mm256_set1_epi32(t.output_offset));
+        if (!clamp) return q;
+        return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_set1_epi32(t.clamp_min)), _mm256_set1_epi32(t.clamp_max));
+    };
+    if (t.pairs && !t.saturation && t.dword_shift) return finish(requantize8_merged(acc, t, c));
     const auto ld = [c](const std::int32_t* v) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + c)); };
     const __m256i mult = ld(t.multiplier), rmask = ld(t.round_mask);
     const __m256i x = t.left_shifts ? _mm256_sllv_epi32(acc, ld(t.left_shift)) : acc;
@@ -179,23 +230,53 @@ MNET_QSIMD_INLINE inline __m256i requantize8(__m256i acc, const RequantView& t, 
     const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(rmask, 1), _mm256_srai_epi32(h, 31));
     __m256i q = _mm256_srav_epi32(h, ld(t.right_shift));
     q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, threshold));
-    q = _mm256_add_epi32(q, _mm256_set1_epi32(t.output_offset));
-    return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_set1_epi32(t.clamp_min)), _mm256_set1_epi32(t.clamp_max));
+    return finish(q);
 }
 
-/// Stores the low byte of each of the first `count` (≤ 8) lanes of `v`.
+/// Clamps bytes of T to [lo, hi].
 template <class T>
-MNET_QSIMD_INLINE inline void store8(T* out, __m256i v, int count) noexcept {
-    const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
-                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-    const __m256i b = _mm256_shuffle_epi8(v, pick);
-    const __m128i bytes = _mm_unpacklo_epi32(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
-    if (count >= 8) {
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out), bytes);
-    } else {
-        alignas(16) T tmp[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-        std::memcpy(out, tmp, static_cast<std::size_t>(std::clamp(count, 0, 7)));
+MNET_QSIMD_INLINE inline __m128i clamp_bytes(__m128i v, __m128i lo, __m128i hi) noexcept {
+    if constexpr (std::is_signed_v<T>) return _mm_min_epi8(_mm_max_epi8(v, lo), hi);
+    else return _mm_min_epu8(_mm_max_epu8(v, lo), hi);
+}
+template <class T>
+MNET_QSIMD_INLINE inline __m256i clamp_bytes(__m256i v, __m256i lo, __m256i hi) noexcept {
+    if constexpr (std::is_signed_v<T>) return _mm256_min_epi8(_mm256_max_epi8(v, lo), hi);
+    else return _mm256_min_epu8(_mm256_max_epu8(v, lo), hi);
+}
+
+/// Packs two vectors of int32 (channels c…c+7, c+8…c+15) into 16 bytes of T in channel order, clamped
+/// to [lo, hi] (inside T's range, so saturating to T first changes nothing): one clamp for both.
+template <class T>
+MNET_QSIMD_INLINE inline __m128i pack16(__m256i a, __m256i b, __m128i lo, __m128i hi) noexcept {
+    const __m256i ab = _mm256_packs_epi32(a, b);  // per 128-bit lane l: a[4l…4l+3], b[4l…4l+3]
+    const __m256i bytes = std::is_signed_v<T> ? _mm256_packs_epi16(ab, ab) : _mm256_packus_epi16(ab, ab);
+    const __m256i ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5));
+    return clamp_bytes<T>(_mm256_castsi256_si128(ordered), lo, hi);
+}
+
+/// pack16 of four vectors (32 channels) into one register.
+template <class T>
+MNET_QSIMD_INLINE inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d, __m256i lo, __m256i hi) noexcept {
+    const __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+    // Per 128-bit lane l: a, b, c, d elements 4l…4l+3; the dword permutation restores channel order.
+    const __m256i bytes = std::is_signed_v<T> ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+    return clamp_bytes<T>(_mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)), lo, hi);
+}
+
+/// Stores the first `count` bytes of `v` (whole registers and a half one without a copy through the stack).
+template <class T, class V>
+MNET_QSIMD_INLINE inline void store_bytes(T* out, V v, int count) noexcept {
+    constexpr int width = static_cast<int>(sizeof(V));
+    if (count >= width) {
+        std::memcpy(out, &v, sizeof(V));
+    } else if (count == width / 2) {
+        if constexpr (width == 32) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(v));
+        else _mm_storel_epi64(reinterpret_cast<__m128i*>(out), v);
+    } else if (count > 0) {
+        alignas(32) T tmp[width];
+        std::memcpy(tmp, &v, sizeof(V));
+        std::memcpy(out, tmp, static_cast<std::size_t>(count));
     }
 }
 
