@@ -4,7 +4,7 @@
 // uint8 activations, u8 for int8 ones, so vpdpbusd's unsigned operand is always the right one) in panels
 // of 64 columns (the last one 16·⌈r/16⌉ wide): for each group of 4 k, 64 columns × 4 bytes. Then
 // Σ W'x = Σ qx + d·Σx: the row sum term is added per pixel, the column term bias + io·ΣW' is precomputed.
-// Tiles: 6×64 (AVX512-VNNI, 24 zmm accumulators), 4×16 (AVX2 vpmaddwd) and 6×16 (256-bit vpdpbusd).
+// Tiles: 6×64 (AVX512-VNNI, 24 zmm accumulators), 8×8 (AVX2 vpmaddwd) and 6×16 (256-bit vpdpbusd).
 #pragma once
 
 #include <algorithm>

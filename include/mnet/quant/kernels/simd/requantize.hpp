@@ -7,6 +7,8 @@
 // merge into one: floor((floor((p + 2^30)/2^31) + 2^(e−1) − [h < 0]) / 2^e) = (p + 2^30 + 2^(30+e)
 // − [p < 0]·2^31) >> (31 + e) for e ≥ 1 (nested floors of integers; h < 0 ⇔ p < −2^30, and for
 // −2^30 ≤ p < 0 both forms give 0), p = x·m in 64 bits: 6 operations per 8 lanes, no remainder logic.
+// AVX2, without a 64-bit arithmetic shift, takes the sum's high dword and shifts it by e − 1
+// (requantize8_merged), when every channel has e ≥ 1.
 #pragma once
 
 #include <algorithm>
