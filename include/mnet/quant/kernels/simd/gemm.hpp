@@ -366,7 +366,7 @@ MNET_QSIMD_INLINE inline void start_tile_avx2(const PackedGemm& g, int col, __m2
     });
 }
 
-/// The weights of column block `col` (16 columns of one panel) from group 0.
+/// The weights of the columns from `col` (inside one panel) from group 0.
 inline const std::uint8_t* tile_weights(const PackedGemm& g, int col) noexcept {
     return g.weights.data() + g.panel_offset(col / PackedGemm::panel_columns) + static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
 }
@@ -422,8 +422,9 @@ MNET_QSIMD_INLINE inline void add_in_place(__m256i& acc, __m256i t) noexcept {
 #endif
 }
 
-/// Largest k the vpmaddwd tiles take (their widened rows live on the stack); beyond it, gemm_scalar.
-inline constexpr int madd_max_k = 4096;
+/// Largest k the vpmaddwd tiles take: their widened rows (8 × k int16, 32 KiB at most) live on the stack,
+/// which must stay small for hosts' threads; beyond it (no MobileNet layer comes near: K ≤ 1280), gemm_scalar.
+inline constexpr int madd_max_k = 2048;
 
 /// Row x (k bytes) as int16 in the order the vpmaddwd tile reads, each group of 4 as x0, x2, x1, x3 (the
 /// pairs its even and odd weight halves multiply), zeros past k up to `groups`·4. Widened once per row
@@ -455,8 +456,7 @@ template <class T, int MR>
 inline void gemm_tile_avx2_madd(const PackedGemm& g, const std::int16_t* xw, std::size_t stride, int m0, int m_end,
                                 const std::uint32_t* rt, int col, T* output) noexcept {
     const auto pw = static_cast<std::size_t>(g.panel_width(col / PackedGemm::panel_columns));
-    const std::uint8_t* w = g.weights.data() + g.panel_offset(col / PackedGemm::panel_columns) +
-                            static_cast<std::size_t>(col % PackedGemm::panel_columns) * 4;
+    const std::uint8_t* w = tile_weights(g, col);
     const __m256i column = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + col));
     __m256i acc[MR];
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i] = column; });
