@@ -334,14 +334,15 @@ MNET_QSIMD_INLINE inline void dpbusd256(__m256i& acc, __m256i u, __m256i s) noex
 #endif
 
 #if MNET_QSIMD_AVX2
-/// Requantizes an MR × 16 tile of accumulators (columns col…col+15, the column term already in) and
-/// stores its rows that exist: all requantized before any store, for the reason given in
-/// gemm_tile_avx512 (padded columns too: their constants are zeros, and they are not stored).
-template <class T, int MR>
-MNET_QSIMD_INLINE inline void store_tile_avx2(const PackedGemm& g, __m256i (&acc)[MR][2], int m0, int m_end, const std::uint32_t* rt,
+/// Requantizes an MR × (8·NV) tile of accumulators (columns col…, the column term already in) and stores
+/// its rows that exist: all requantized before any store, for the reason given in gemm_tile_avx512 (padded
+/// columns too: their constants are zeros, and they are not stored).
+template <class T, int MR, int NV>
+MNET_QSIMD_INLINE inline void store_tile_avx2(const PackedGemm& g, __m256i (&acc)[MR][NV], int m0, int m_end, const std::uint32_t* rt,
                                               int col, T* output) noexcept {
+    static_assert(NV == 1 || NV == 2);
     const RequantView rq = g.requant.view();
-    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+    unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
         const std::size_t c = static_cast<std::size_t>(col + 8 * v);
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
             const __m256i r = _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]));
@@ -352,15 +353,16 @@ MNET_QSIMD_INLINE inline void store_tile_avx2(const PackedGemm& g, __m256i (&acc
     const int mr = std::min(MR, m_end - m0);
     unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
         if (i >= mr) return;
-        store_bytes(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col, pack16<T>(acc[i][0], acc[i][1], lo, hi),
-                    g.n - col);
+        // NV = 1 packs the one vector twice and stores its 8 bytes.
+        store_bytes(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col,
+                    pack16<T>(acc[i][0], acc[i][NV - 1], lo, hi), std::min(8 * NV, g.n - col));
     });
 }
 
-/// The accumulators of an MR × 16 tile at column `col`, each starting from the column term bias + io·ΣW'.
-template <int MR>
-MNET_QSIMD_INLINE inline void start_tile_avx2(const PackedGemm& g, int col, __m256i (&acc)[MR][2]) noexcept {
-    unroll<2>([&](auto v) MNET_QSIMD_INLINE {
+/// The accumulators of an MR × (8·NV) tile at column `col`, each starting from the column term bias + io·ΣW'.
+template <int MR, int NV>
+MNET_QSIMD_INLINE inline void start_tile_avx2(const PackedGemm& g, int col, __m256i (&acc)[MR][NV]) noexcept {
+    unroll<NV>([&](auto v) MNET_QSIMD_INLINE {
         const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + col + 8 * v));
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i][v] = c; });
     });
@@ -408,17 +410,19 @@ inline void gemm_tile_avx2_vnni(const PackedGemm& g, const T* input, int m0, int
         unroll<MR>([&](auto i) MNET_QSIMD_INLINE { tail[i] = load4(rows[i], full, k); });
         step(full, [&](auto i, int) MNET_QSIMD_INLINE { return tail[i]; });
     }
-    store_tile_avx2<T, MR>(g, acc, m0, m_end, rt, col, output);
+    store_tile_avx2<T, MR, 2>(g, acc, m0, m_end, rt, col, output);
 }
 #endif
 
-/// acc += t, in acc's register: written with the intrinsic, g++ put each sum in a new register and copied it
-/// back (one more instruction per accumulator and k step, in a kernel limited by instructions per cycle).
-MNET_QSIMD_INLINE inline void add_in_place(__m256i& acc, __m256i t) noexcept {
+/// acc + t, computed in acc's register: written with the intrinsic, g++ put each sum in a new register and
+/// copied it back (one more instruction per accumulator and k step, in a kernel limited by instructions per
+/// cycle). By value: with acc by reference, g++ also stored every accumulator to the stack at each k step.
+MNET_QSIMD_INLINE inline __m256i add_in_place(__m256i acc, __m256i t) noexcept {
 #if defined(__GNUC__) && !defined(__clang__)
     asm("vpaddd %1, %0, %0" : "+x"(acc) : "x"(t));
+    return acc;
 #else
-    acc = _mm256_add_epi32(acc, t);
+    return _mm256_add_epi32(acc, t);
 #endif
 }
 
@@ -457,9 +461,8 @@ inline void gemm_tile_avx2_madd(const PackedGemm& g, const std::int16_t* xw, std
                                 const std::uint32_t* rt, int col, T* output) noexcept {
     const auto pw = static_cast<std::size_t>(g.panel_width(col / PackedGemm::panel_columns));
     const std::uint8_t* w = tile_weights(g, col);
-    const __m256i column = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.column_offset.data() + col));
-    __m256i acc[MR];
-    unroll<MR>([&](auto i) MNET_QSIMD_INLINE { acc[i] = column; });
+    __m256i acc[MR][1];
+    start_tile_avx2(g, col, acc);
     const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
     for (int gi = 0; gi < g.groups; ++gi) {
         // q's bytes k0…k3 of a column → 16-bit (q0, q2) and (q1, q3); signed bytes for uint8 activations.
@@ -478,21 +481,10 @@ inline void gemm_tile_avx2_madd(const PackedGemm& g, const std::int16_t* xw, std
             std::memcpy(&e, x, 4);
             std::memcpy(&o, x + 2, 4);
             const __m256i t = _mm256_add_epi32(_mm256_madd_epi16(_mm256_set1_epi32(e), we), _mm256_madd_epi16(_mm256_set1_epi32(o), wo));
-            add_in_place(acc[i], t);
+            acc[i][0] = add_in_place(acc[i][0], t);
         });
     }
-    const RequantView rq = g.requant.view();
-    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-        acc[i] = requantize8(_mm256_add_epi32(acc[i], _mm256_set1_epi32(static_cast<std::int32_t>(rt[i]))), rq,
-                             static_cast<std::size_t>(col), false);
-    });
-    const __m128i lo = _mm_set1_epi8(static_cast<char>(rq.clamp_min)), hi = _mm_set1_epi8(static_cast<char>(rq.clamp_max));
-    const int mr = std::min(MR, m_end - m0);
-    unroll<MR>([&](auto i) MNET_QSIMD_INLINE {
-        if (i >= mr) return;
-        store_bytes(output + static_cast<std::size_t>(m0 + i) * static_cast<std::size_t>(g.n) + col,
-                    _mm_cvtsi64_si128(_mm_cvtsi128_si64(pack16<T>(acc[i], acc[i], lo, hi))), std::min(8, g.n - col));
-    });
+    store_tile_avx2<T, MR, 1>(g, acc, m0, m_end, rt, col, output);
 }
 
 template <class T, bool Vnni>
