@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -437,9 +438,16 @@ inline std::uint64_t stored_values(const std::vector<TfliteFile>& files) {
     return n;
 }
 
+/// What infer_info found: the model's description, and the trial graph that matched every weight shape
+/// (empty when none did), which build_model fills instead of building the same graph again.
+struct InferredModel {
+    ModelInfo info;              ///< arch, α, resolution, classes
+    std::optional<Graph> graph;  ///< build_graph(info), when its weight shapes are the files'
+};
+
 /// Finds the arch, α, resolution and classes the tensors describe.
-inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
-                            int residual_adds, bool features_only = false) {
+inline InferredModel infer_info(const std::vector<TfliteFile>& files, const std::vector<WeightedOp>& weighted,
+                                int residual_adds, bool features_only = false) {
     ModelInfo info;
     info.arch = residual_adds > 0 ? Arch::mobilenet_v2 : Arch::mobilenet_v1;
     info.resolution = static_cast<int>(files.front().input().shape[1]);  // check_image_input ran
@@ -480,12 +488,12 @@ inline ModelInfo infer_info(const std::vector<TfliteFile>& files, const std::vec
         bool match = slots.size() == weighted.size();
         for (std::size_t i = 0; match && i < slots.size(); ++i)
             match = weighted[i].weight->shape == tflite_weight_shape(slots[i], weighted[i].op->code);
-        if (match) return info;
+        if (match) return {info, std::move(graph)};
     }
     // Nothing matches: the first candidate the files could fill, so that the walk
     // names the first mismatch (if none could, build_model refuses the size).
     info.width = fallback;
-    return info;
+    return {info, std::nullopt};
 }
 
 }  // namespace tflite_detail
@@ -525,7 +533,8 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
     const bool features_only =
         last_compute && (last_compute->code == c::average_pool_2d || last_compute->code == c::mean);
 
-    ModelInfo info = infer_info(files, weighted, adds, features_only);
+    InferredModel inferred = infer_info(files, weighted, adds, features_only);
+    ModelInfo info = std::move(inferred.info);
     // Every weight is a constant of the files: a graph needing more values cannot load,
     // so refuse before allocating it (a small file must not cost gigabytes).
     const std::uint64_t needed = weight_count(info), stored = stored_values(files);
@@ -534,7 +543,7 @@ inline Model build_model(const std::vector<TfliteFile>& files) {
         last.fail(ErrorKind::shape, {to_string(info.arch), " width ", info.width, " with ", info.num_classes,
                                      " classes needs ", needed, " weights, the file(s) hold only ", stored,
                                      " constant values"});
-    Graph graph = build_graph(info);
+    Graph graph = inferred.graph ? std::move(*inferred.graph) : build_graph(info);
     std::vector<WeightSlot> slots = graph.weight_slots();
     const std::string model_name = mnet::detail::message({to_string(info.arch), " width ", info.width});
     if (slots.size() != weighted.size())

@@ -36,19 +36,21 @@ struct RequantView {
     bool left_shifts = true;                    ///< some channel shifts left (else that step is skipped)
     bool saturation = true;                     ///< some multiplier is INT32_MIN (else SRDHM cannot saturate)
     const std::int64_t* pairs = nullptr;        ///< the merged-rounding constants (pair_constants), or null
-    /// x may be replaced by max(x, 0) (floor_at_zero_exact): the merged rounding then needs no sign term.
+    /// Every channel is floor_at_zero_exact: the merged rounding needs no sign term (negative x end at or
+    /// below the output offset either way, and the clamp raises them).
     bool floor_at_zero = false;
     /// Every channel is dword_shift_exact: the AVX2 epilogue may merge the roundings (requantize8).
     bool dword_shift = false;
 };
 
-/// Whether requantizing max(x, 0) instead of x gives the same clamped result for every x of one channel,
-/// given a clamp that starts at or above the output offset (ReLU and ReLU6, or a zero point at the type's
-/// minimum): a negative x then only gives values the clamp raises anyway when the multiplier is positive
-/// (the result is non-decreasing in x, and x = 0 gives the output offset) and there is no left shift
-/// (x << s could wrap a negative x to a positive one). Also asks for a right shift ≥ 1, which the fast
-/// epilogue's dword shift needs. A zero multiplier (also every padding channel of a table) gives the
-/// output offset for every x on both paths.
+/// Whether the rounding of negative x may be anything ≤ 0 — the merged rounding without its sign term —
+/// for one channel, given a clamp that starts at or above the output offset (ReLU and ReLU6, or a zero
+/// point at the type's minimum): a negative x then only gives values the clamp raises anyway when the
+/// multiplier is positive (the result is non-decreasing in x, and x = 0 gives the output offset) and
+/// there is no left shift (x << s could wrap a negative x to a positive one). Also asks for a right shift
+/// e ≥ 1: floor((x·m + 2^30 + 2^(30+e)) / 2^(31+e)) is then ≤ 0 for every x < 0, and the epilogue's dword
+/// shift needs it. A zero multiplier (also every padding channel of a table) gives the output offset for
+/// every x on both paths.
 inline bool floor_at_zero_exact(std::int32_t multiplier, std::int32_t left_shift, std::int32_t right_shift) noexcept {
     return multiplier == 0 || (multiplier > 0 && left_shift == 0 && right_shift >= 1);
 }
@@ -179,7 +181,7 @@ namespace detail {
 /// requantize8 by the merged rounding (header comment) finished on the high dwords: `t.pairs` set, no
 /// multiplier INT32_MIN, every channel dword_shift_exact, `c` a multiple of 8. The high dword of the 64-bit
 /// sum y is floor(y / 2^32), so an arithmetic 32-bit shift by e − 1 gives floor(y / 2^(31 + e)), the
-/// 64-bit shift AVX2 lacks. With floor_at_zero, max(x, 0) drops the sign term and the shift is logical.
+/// 64-bit shift AVX2 lacks. With floor_at_zero the sign term goes (floor_at_zero_exact).
 MNET_QSIMD_INLINE inline __m256i requantize8_merged(__m256i acc, const RequantView& t, std::size_t c) noexcept {
     const std::int64_t* block = t.pairs + c / 16 * pair_block;
     const std::size_t half = c % 16 / 2;  // the 4 even (odd) channels of c…c+7 in their 8-qword vector
@@ -192,10 +194,9 @@ MNET_QSIMD_INLINE inline __m256i requantize8_merged(__m256i acc, const RequantVi
         return _mm256_blend_epi32(odd, _mm256_shuffle_epi32(even, 0xB1), 0x55);
     };
     if (t.floor_at_zero) {
-        const __m256i x = _mm256_max_epi32(acc, _mm256_setzero_si256());
-        const __m256i even = _mm256_add_epi64(_mm256_mul_epu32(x, ld64(0, 0)), ld64(1, 0));
-        const __m256i odd = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), ld64(0, 1)), ld64(1, 1));
-        return _mm256_srlv_epi32(merge(even, odd), shift);
+        const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(acc, ld64(0, 0)), ld64(1, 0));
+        const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), ld64(0, 1)), ld64(1, 1));
+        return _mm256_srav_epi32(merge(even, odd), shift);
     }
     const auto half4 = [&](__m256i v, int parity) MNET_QSIMD_INLINE {
         const __m256i prod = _mm256_mul_epi32(v, ld64(0, parity));
@@ -305,13 +306,12 @@ MNET_QSIMD_INLINE inline __m512i requantize16_merged(__m512i acc, const RequantV
         return _mm512_maskz_min_epi32(all, _mm512_maskz_max_epi32(all, q, _mm512_set1_epi32(t.clamp_min)), _mm512_set1_epi32(t.clamp_max));
     };
     if (t.floor_at_zero) {
-        // p = max(x, 0)·m ≥ 0: no sign term, and e ≥ 1, so (p + 2^30 + 2^(30+e)) >> (31 + e) is the high
+        // No sign term (floor_at_zero_exact), and e ≥ 1, so (p + 2^30 + 2^(30+e)) >> (31 + e) is the high
         // dword of the sum shifted by e − 1: the two halves' high dwords merge first, one 32-bit shift after.
-        const __m512i x = _mm512_maskz_max_epi32(all, acc, _mm512_setzero_si512());
-        const __m512i even = _mm512_add_epi64(_mm512_maskz_mul_epu32(all8, x, ld64(0, 0)), ld64(1, 0));
-        const __m512i odd = _mm512_add_epi64(_mm512_maskz_mul_epu32(all8, _mm512_maskz_srli_epi64(all8, x, 32), ld64(0, 1)), ld64(1, 1));
+        const __m512i even = _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, acc, ld64(0, 0)), ld64(1, 0));
+        const __m512i odd = _mm512_add_epi64(_mm512_maskz_mul_epi32(all8, _mm512_maskz_srli_epi64(all8, acc, 32), ld64(0, 1)), ld64(1, 1));
         const __m512i high = _mm512_mask_shuffle_epi32(odd, __mmask16(0x5555), even, _MM_PERM_CDAB);
-        return finish(_mm512_maskz_srlv_epi32(all, high, _mm512_loadu_si512(block + 64)));
+        return finish(_mm512_maskz_srav_epi32(all, high, _mm512_loadu_si512(block + 64)));
     }
     const __m512i x = t.left_shifts ? _mm512_maskz_sllv_epi32(all, acc, _mm512_loadu_si512(t.left_shift + c)) : acc;
     const auto half8 = [&](__m512i v, int parity) MNET_QSIMD_INLINE {
