@@ -284,7 +284,9 @@ TEST_CASE("simd gemm: uint8 per-tensor 1x1 conv equals ref::conv2d on odd shapes
                  // row sums: K tails around the 8-, 32- and 64-byte loads
                  {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16},
                  // more rows than a row block (48) and than the 8 rows summed at once, split at odd rows
-                 {103, 16, 96}, {61, 27, 16}, {50, 130, 48}}) {
+                 {103, 16, 96}, {61, 27, 16}, {50, 130, 48},
+                 // whole 8-row blocks of K = 16, 24 and 32 summed as contiguous bytes, and a partial block after them
+                 {19, 32, 40}, {17, 16, 24}, {21, 24, 144}}) {
             check_gemm<std::uint8_t, std::uint8_t>(rng, m, k, n, false, zw, false);
             check_gemm<std::uint8_t, std::int16_t>(rng, m, k, n, false, zw, false);
         }
@@ -296,7 +298,7 @@ TEST_CASE("simd gemm: int8 per-channel 1x1 conv and fully connected equal the re
              {1, 1, 1}, {1, 3, 7}, {4, 5, 17}, {2, 8, 16}, {7, 16, 24}, {13, 17, 64}, {6, 32, 65}, {12, 24, 96},
              {9, 144, 24}, {5, 61, 130}, {8, 4, 200}, {3, 67, 33}, {1, 1280, 1001},
              {5, 27, 32}, {3, 100, 24}, {4, 64, 144}, {2, 65, 32}, {3, 40, 48}, {2, 129, 16},
-             {103, 16, 96}, {61, 27, 16}, {50, 130, 48}}) {
+             {103, 16, 96}, {61, 27, 16}, {50, 130, 48}, {19, 32, 40}, {17, 16, 24}, {21, 24, 144}}) {
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, true, 0, false);
         check_gemm<std::int8_t, std::int16_t>(rng, m, k, n, true, 0, true);
         check_gemm<std::int8_t, std::int8_t>(rng, m, k, n, false, 0, true);

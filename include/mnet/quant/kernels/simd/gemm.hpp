@@ -189,10 +189,53 @@ inline std::int32_t load4(const T* x, int gi, int k) noexcept {
 /// not written). One row at a time, the horizontal sum of each row's vpsadbw was a chain of ~10 dependent
 /// operations per row, as much as the whole tile at K = 16; here the 8 rows' qword sums are transposed
 /// into one vector by 7 unpacks/shuffles and added there.
+/// Σ x of 8 whole rows of K = 8·Q bytes (Q = 2…4: the 112×112 and 56×56 layers' K = 16, 24 and 32),
+/// which lie in Q consecutive vectors: one vpsadbw per vector gives the qwords q[0…8Q), and row r is
+/// Σ_o q[Q·r + o], each term gathered for all 8 rows by one or two qword permutes. The general path
+/// costs ~3× that per 8 rows at these K (a loop, loads and a 7-shuffle transpose), as much as the tile
+/// itself at K = 32, N = 16.
+template <int Q, class T>
+MNET_QSIMD_INLINE inline __m512i row_sums8_contiguous(const T* x) noexcept {
+    static_assert(Q >= 2 && Q <= 4);
+    constexpr __mmask8 all8 = 0xFF;  // maskz forms: GCC 12 warns on the plain ones' undefined operand (bug 105593)
+    const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
+    __m512i q[4];
+    unroll<4>([&](auto j) MNET_QSIMD_INLINE {
+        q[j] = j < Q ? _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + 64 * j), flip), _mm512_setzero_si512())
+                     : _mm512_setzero_si512();
+    });
+    __m512i sums = _mm512_setzero_si512();
+    unroll<Q>([&](auto o) MNET_QSIMD_INLINE {
+        // Lane r takes q[Q·r + o]: from the pair (q0, q1) below index 16, from (q2, q3) above.
+        const __m512i idx = _mm512_setr_epi64(o, Q + o, 2 * Q + o, 3 * Q + o, 4 * Q + o, 5 * Q + o, 6 * Q + o, 7 * Q + o);
+        __m512i term = _mm512_maskz_permutex2var_epi64(all8, q[0], idx, q[1]);  // vpermt2q reads the low 4 index bits
+        if constexpr (Q > 2) {
+            constexpr unsigned high = [] {
+                unsigned m = 0;
+                for (int r = 0; r < 8; ++r) m |= (Q * r + decltype(o)::value >= 16 ? 1u : 0u) << r;
+                return m;
+            }();
+            term = _mm512_mask_blend_epi64(static_cast<__mmask8>(high), term, _mm512_maskz_permutex2var_epi64(all8, q[2], idx, q[3]));
+        }
+        sums = _mm512_add_epi64(sums, term);
+    });
+    return sums;  // qword r = row r
+}
+
 template <class T>
 inline void row_terms8_avx512(const PackedGemm& g, const T* input, int m0, int count, std::uint32_t* rt) noexcept {
     const int k = g.k;
     constexpr __mmask8 all8 = 0xFF;  // maskz forms: GCC 12 warns on the plain ones' undefined operand (bug 105593)
+    const auto finish = [&](__m512i sums, int bytes) MNET_QSIMD_INLINE {  // qword r = Σ flipped bytes of row r
+        __m256i x = _mm512_maskz_cvtepi64_epi32(all8, sums);
+        if constexpr (std::is_signed_v<T>) x = _mm256_sub_epi32(x, _mm256_set1_epi32(128 * bytes));
+        x = _mm256_mullo_epi32(x, _mm256_set1_epi32(g.row_factor));
+        _mm256_mask_storeu_epi32(rt, static_cast<__mmask8>((1u << count) - 1), x);
+    };
+    const T* first = input + static_cast<std::size_t>(m0) * static_cast<std::size_t>(k);
+    if (count == 8 && k == 16) return finish(row_sums8_contiguous<2>(first), 16);
+    if (count == 8 && k == 24) return finish(row_sums8_contiguous<3>(first), 24);
+    if (count == 8 && k == 32) return finish(row_sums8_contiguous<4>(first), 32);
     const __m512i flip = _mm512_set1_epi8(std::is_signed_v<T> ? static_cast<char>(0x80) : 0);
     __m512i s[8];
     unroll<8>([&](auto r) MNET_QSIMD_INLINE {
@@ -214,11 +257,7 @@ inline void row_terms8_avx512(const PackedGemm& g, const T* input, int m0, int c
         constexpr __mmask8 all = 0xFF;
         return _mm512_add_epi64(_mm512_maskz_shuffle_i64x2(all, a, b, 0x88), _mm512_maskz_shuffle_i64x2(all, a, b, 0xDD));
     };
-    const __m512i sums = fold(fold(pairs[0], pairs[1]), fold(pairs[2], pairs[3]));  // qword r = row r
-    __m256i x = _mm512_maskz_cvtepi64_epi32(all8, sums);
-    if constexpr (std::is_signed_v<T>) x = _mm256_sub_epi32(x, _mm256_set1_epi32(128 * 64 * ((k + 63) / 64)));
-    x = _mm256_mullo_epi32(x, _mm256_set1_epi32(g.row_factor));
-    _mm256_mask_storeu_epi32(rt, static_cast<__mmask8>((1u << count) - 1), x);
+    finish(fold(fold(pairs[0], pairs[1]), fold(pairs[2], pairs[3])), 64 * ((k + 63) / 64));  // qword r = row r
 }
 
 /// One MR × (NRV·16) tile over all of k; rows past the range alias the last one (computed, not stored).
