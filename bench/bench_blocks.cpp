@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -26,26 +27,43 @@ float width = 1.0f;
 int resolution = 224;
 std::unique_ptr<mnet::Model> model;
 
-/// Times node `index` with `band_bytes` (0 = unfused) on `threads` threads.
+/// An InvertedResidual<S> of either stride.
+template <class L>
+struct is_block : std::false_type {};
+template <class S>
+struct is_block<mnet::InvertedResidual<S>> : std::true_type {};
+
+/// Times node `index` planned with `band_bytes` (0 = unfused) on `threads` threads, through the
+/// Layer interface the Session uses (plan, then forward on one NodeArgs).
 void bench_block(benchmark::State& state, std::size_t index, std::size_t band_bytes, int threads) {
     const mnet::Graph& graph = model->graph();
     const mnet::Shape in = graph.shape_before(index);
     std::visit(
         [&](const auto& layer) {
-            if constexpr (mnet::detail::is_inverted_residual<std::decay_t<decltype(layer)>>::value) {
-                const int rows = band_bytes ? layer.band_rows(in, graph.padding(), band_bytes) : 0;
-                mnet::AlignedBuffer input(in.size()), output(graph.shape_before(index + 1).size()),
-                    scratch(layer.scratch_floats(in, graph.padding(), rows, threads));
+            if constexpr (is_block<std::decay_t<decltype(layer)>>::value) {
+                mnet::PlanArgs args;
+                args.inputs = std::span<const mnet::Shape>(&in, 1);
+                args.padding = graph.padding();
+                args.threads = threads;
+                args.fuse_blocks = band_bytes != 0;
+                if (band_bytes) args.band_bytes = band_bytes;
+                const mnet::LayerPlan plan = layer.plan(args);
+                mnet::AlignedBuffer input(in.size()), output(plan.output.size()),
+                    scratch((plan.scratch_bytes + sizeof(float) - 1) / sizeof(float));
                 for (std::size_t i = 0; i < input.size(); ++i) input.data()[i] = 0.25f + 0.5f * static_cast<float>(i % 7) / 7.0f;
                 std::unique_ptr<mnet::ThreadPool> pool;
                 if (threads > 1) pool = std::make_unique<mnet::ThreadPool>(threads);
-                const mnet::Parallel par{pool.get()};
+                const mnet::ConstTensorView view{input.data(), in, mnet::DType::f32, static_cast<std::size_t>(in.c)};
+                const mnet::NodeArgs node{std::span<const mnet::ConstTensorView>(&view, 1),
+                                          {output.data(), plan.output, mnet::DType::f32, static_cast<std::size_t>(plan.output.c)},
+                                          reinterpret_cast<std::byte*>(scratch.data()), &plan, graph.padding(),
+                                          mnet::Parallel{pool.get()}};
                 for (auto _ : state) {
-                    layer.forward(input.data(), in, output.data(), scratch.data(), graph.padding(), par, rows);
+                    layer.forward(node);
                     benchmark::ClobberMemory();
                 }
-                state.counters["band_rows"] = rows;
-                state.counters["scratch_bytes"] = static_cast<double>(scratch.size() * sizeof(float));
+                state.counters["band_rows"] = plan.band_rows;
+                state.counters["scratch_bytes"] = static_cast<double>(plan.scratch_bytes);
                 state.counters["weight_bytes"] = static_cast<double>(layer.weight_bytes());
             }
         },
@@ -72,8 +90,7 @@ int main(int argc, char** argv) {
     const mnet::Graph& graph = model->graph();
     for (int threads : {1, 2})
         for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
-            if (!std::visit([](const auto& l) { return mnet::detail::is_inverted_residual<std::decay_t<decltype(l)>>::value; },
-                            graph.nodes()[i].layer))
+            if (!std::visit([](const auto& l) { return is_block<std::decay_t<decltype(l)>>::value; }, graph.nodes()[i].layer))
                 continue;
             const std::string base = graph.nodes()[i].name + " " + mnet::to_string(graph.shape_before(i)) + " t" +
                                      std::to_string(threads);

@@ -79,20 +79,33 @@ void time_model(const std::string& name, const mnet::Model& model, int runs, int
                 2.0 * static_cast<double>(madds) / at(0.5) * 1e-6, runs, sink == 12345.0f ? " " : "");
 }
 
-}  // namespace
+constexpr const char* usage =
+    "usage: mnet-latency [--runs N] [--warmup N] [--threads T] [--unfused] [--layers] [model file ...]\n"
+    "  without files: MobileNetV1 and V2 1.0-224 with random weights; files: .safetensors or .tflite\n";
 
-int main(int argc, char** argv) {
+int run_all(int argc, char** argv) {
     int runs = 100, warmup = 20, threads = 1;
     bool layers = false, fused = true;  // --unfused: inverted residuals on whole tensors
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
         if (arg == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
         else if (arg == "--warmup" && i + 1 < argc) warmup = std::atoi(argv[++i]);
         else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
         else if (arg == "--layers") layers = true;
         else if (arg == "--unfused") fused = false;
-        else files.push_back(arg);
+        else if (arg.rfind("--", 0) == 0) {
+            std::fprintf(stderr, "mnet-latency: unknown option %s\n%s", arg.c_str(), usage);
+            return 2;
+        } else files.push_back(arg);
+    }
+    if (runs < 1 || warmup < 0 || threads < 1) {
+        std::fprintf(stderr, "mnet-latency: --runs and --threads must be >= 1, --warmup >= 0\n%s", usage);
+        return 2;
     }
     std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
     const mnet::Machine machine = layers ? mnet::measure_machine() : mnet::Machine{};
@@ -110,4 +123,16 @@ int main(int argc, char** argv) {
         run("mobilenet_v2_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v2));
     }
     for (const std::string& f : files) run(f.substr(f.find_last_of('/') + 1), mnet::load(f));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run_all(argc, argv);
+    } catch (const std::exception& e) {  // mnet::Error names the file and what was expected
+        std::fprintf(stderr, "mnet-latency: %s\n", e.what());
+        return 1;
+    }
 }

@@ -82,9 +82,11 @@ struct roofline_vec {
 };
 #endif
 
-/// GFLOP/s of 12 independent FMA chains (enough to cover latency on two pipes).
-inline double measure_peak(long iterations) {
-    using V = roofline_vec;
+/// GFLOP/s of 12 independent FMA chains (enough to cover latency on two pipes) of registers V (the
+/// kernels' by default; bench/fma_peak.hpp also asks for 256-bit ones). The recurrences acc·x + y cannot be
+/// folded or reassociated; no compiler barrier, which would keep acc[] on the stack.
+template <class V = roofline_vec>
+double measure_peak(long iterations) {
     constexpr int chains = 12;
     typename V::type acc[chains];
     for (int i = 0; i < chains; ++i) acc[i] = V::broadcast(0.01f * static_cast<float>(i));
