@@ -185,10 +185,6 @@ inline std::int32_t load4(const T* x, int gi, int k) noexcept {
 }
 
 #if MNET_QSIMD_AVX512VNNI
-/// d · Σ x of 8 rows at once, rows [m0, m0 + count) (count ≤ 8; rows past it alias the last one and are
-/// not written). One row at a time, the horizontal sum of each row's vpsadbw was a chain of ~10 dependent
-/// operations per row, as much as the whole tile at K = 16; here the 8 rows' qword sums are transposed
-/// into one vector by 7 unpacks/shuffles and added there.
 /// Σ x of 8 whole rows of K = 8·Q bytes (Q = 2…4: the 112×112 and 56×56 layers' K = 16, 24 and 32),
 /// which lie in Q consecutive vectors: one vpsadbw per vector gives the qwords q[0…8Q), and row r is
 /// Σ_o q[Q·r + o], each term gathered for all 8 rows by one or two qword permutes. The general path
@@ -222,6 +218,11 @@ MNET_QSIMD_INLINE inline __m512i row_sums8_contiguous(const T* x) noexcept {
     return sums;  // qword r = row r
 }
 
+/// d · Σ x of 8 rows at once, rows [m0, m0 + count) (count ≤ 8; rows past it alias the last one and are
+/// not written). One row at a time, the horizontal sum of each row's vpsadbw was a chain of ~10 dependent
+/// operations per row, as much as the whole tile at K = 16; here the 8 rows' qword sums are transposed
+/// into one vector by 7 unpacks/shuffles and added there, or, for 8 whole rows at K = 16, 24, 32, summed
+/// from their contiguous bytes (row_sums8_contiguous).
 template <class T>
 inline void row_terms8_avx512(const PackedGemm& g, const T* input, int m0, int count, std::uint32_t* rt) noexcept {
     const int k = g.k;
