@@ -9,13 +9,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "../examples/classify_args.hpp"  // mnet::cli::detail::parse_int
+#include "../examples/tool_main.hpp"       // the shared main(): --help, one-line errors, status 2 / 1
 #include "mnet/mnet.hpp"
 #include "mnet/runtime/profile.hpp"
 
@@ -83,56 +84,57 @@ constexpr const char* usage =
     "usage: mnet-latency [--runs N] [--warmup N] [--threads T] [--unfused] [--layers] [model file ...]\n"
     "  without files: MobileNetV1 and V2 1.0-224 with random weights; files: .safetensors or .tflite\n";
 
-int run_all(int argc, char** argv) {
+struct Args {
     int runs = 100, warmup = 20, threads = 1;
     bool layers = false, fused = true;  // --unfused: inverted residuals on whole tensors
     std::vector<std::string> files;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
+    bool help = false;
+};
+
+Args parse(const std::vector<std::string>& raw) {
+    Args a;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const std::string& arg = raw[i];
         if (arg == "--help" || arg == "-h") {
-            std::fputs(usage, stdout);
-            return 0;
+            a.help = true;
+        } else if (arg == "--layers") {
+            a.layers = true;
+        } else if (arg == "--unfused") {
+            a.fused = false;
+        } else if (arg == "--runs" || arg == "--warmup" || arg == "--threads") {
+            mnet::require(i + 1 < raw.size(), mnet::ErrorKind::argument, "missing value after " + arg);
+            const std::string& value = raw[++i];
+            if (arg == "--runs") a.runs = mnet::cli::detail::parse_int(arg, value, 1, 1'000'000);
+            else if (arg == "--warmup") a.warmup = mnet::cli::detail::parse_int(arg, value, 0, 1'000'000);
+            else a.threads = mnet::cli::detail::parse_int(arg, value, 1, 1024);
+        } else {
+            mnet::require(arg.size() < 2 || arg[0] != '-', mnet::ErrorKind::argument, "unknown option '" + arg + "'");
+            a.files.push_back(arg);
         }
-        if (arg == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
-        else if (arg == "--warmup" && i + 1 < argc) warmup = std::atoi(argv[++i]);
-        else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
-        else if (arg == "--layers") layers = true;
-        else if (arg == "--unfused") fused = false;
-        else if (arg.rfind("--", 0) == 0) {
-            std::fprintf(stderr, "mnet-latency: unknown option %s\n%s", arg.c_str(), usage);
-            return 2;
-        } else files.push_back(arg);
     }
-    if (runs < 1 || warmup < 0 || threads < 1) {
-        std::fprintf(stderr, "mnet-latency: --runs and --threads must be >= 1, --warmup >= 0\n%s", usage);
-        return 2;
-    }
+    return a;
+}
+
+int run_all(const Args& a) {
     std::printf("CPU: %s\nkernels: %s\n", cpu_model().c_str(), mnet::kernels::backend_name());
-    const mnet::Machine machine = layers ? mnet::measure_machine() : mnet::Machine{};
+    const mnet::Machine machine = a.layers ? mnet::measure_machine() : mnet::Machine{};
     const auto run = [&](const std::string& name, const mnet::Model& model) {
-        const mnet::SessionOptions options{.threads = threads, .fuse_blocks = fused,
+        const mnet::SessionOptions options{.threads = a.threads, .fuse_blocks = a.fused,
                                            .precision = mnet::Precision::float32};  // the float kernels
-        time_model(name, model, runs, warmup, options);
-        if (layers)
-            std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, runs / 4), options), &machine, threads)
+        time_model(name, model, a.runs, a.warmup, options);
+        if (a.layers)
+            std::fputs(mnet::format_profile(mnet::profile_layers(model, std::max(5, a.runs / 4), options), &machine, a.threads)
                            .c_str(),
                        stdout);
     };
-    if (files.empty()) {
+    if (a.files.empty()) {
         run("mobilenet_v1_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v1));
         run("mobilenet_v2_1.0_224 (rand)", random_model(mnet::Arch::mobilenet_v2));
     }
-    for (const std::string& f : files) run(f.substr(f.find_last_of('/') + 1), mnet::load(f));
+    for (const std::string& f : a.files) run(f.substr(f.find_last_of('/') + 1), mnet::load(f));
     return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    try {
-        return run_all(argc, argv);
-    } catch (const std::exception& e) {  // mnet::Error names the file and what was expected
-        std::fprintf(stderr, "mnet-latency: %s\n", e.what());
-        return 1;
-    }
-}
+int main(int argc, char** argv) { return mnet::cli::tool_main("mnet-latency", argc, argv, parse, usage, run_all); }
