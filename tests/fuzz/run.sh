@@ -47,7 +47,13 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$build" -DMNET_BUILD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMNET_DATA_DIR="$data" >/dev/null
 fi
-cmake --build "$build" -j"${MNET_FUZZ_JOBS:-2}" --target mnet-fuzz-seeds $(printf 'fuzz_%s ' "${targets[@]}")
+# Every target in one make goal (mnet-fuzz-all) so -j runs two compilers; a chosen subset is built
+# one target after another (Makefiles build several --target goals in turn).
+if [ $# -eq 0 ]; then
+  cmake --build "$build" -j"${MNET_FUZZ_JOBS:-2}" --target mnet-fuzz-all
+else
+  for t in mnet-fuzz-seeds $(printf 'fuzz_%s ' "${targets[@]}"); do cmake --build "$build" -j"${MNET_FUZZ_JOBS:-2}" --target "$t"; done
+fi
 
 work="$build/fuzz"
 if [ ! -d "$work/seeds" ]; then
