@@ -13,14 +13,16 @@
 #include "mnet/quant/detail/prepare_conv.hpp"
 
 using namespace mnet::quant;
+// Qualified: in the unity builds of CI another test file's `using namespace` also brings a `detail`.
+namespace prep = mnet::quant::detail;
 
 namespace {
 
 /// A state with random int16 weights w − z_w in [−255, 255], int32 biases and input zero point `zx`.
 /// `bias` holds the biases (a ConvState points at the file's).
-detail::ConvState random_state(std::size_t weights, int channels, std::int32_t zx, std::vector<std::int32_t>& bias,
+prep::ConvState random_state(std::size_t weights, int channels, std::int32_t zx, std::vector<std::int32_t>& bias,
                                std::mt19937& rng) {
-    detail::ConvState s;
+    prep::ConvState s;
     std::uniform_int_distribution<int> w(-255, 255), b(-100000, 100000);
     for (std::size_t i = 0; i < weights; ++i) s.weights.push_back(static_cast<std::int16_t>(w(rng)));
     bias.clear();
@@ -41,8 +43,8 @@ TEST_CASE("prepare_conv: zero-point-folded bias of 1x1 and depthwise 3x3 layouts
 
     // CONV_2D 1x1 [Cout, 1, 1, Cin] (FULLY_CONNECTED's [N, K] is the same layout).
     std::vector<std::int32_t> conv_bias, dw_bias;
-    const detail::ConvState conv = random_state(static_cast<std::size_t>(cout * cin), cout, zx, conv_bias, rng);
-    const std::vector<std::int32_t> folded = detail::make_zero_point_bias(conv, false, ref::Nhwc{cout, 1, 1, cin});
+    const prep::ConvState conv = random_state(static_cast<std::size_t>(cout * cin), cout, zx, conv_bias, rng);
+    const std::vector<std::int32_t> folded = prep::make_zero_point_bias(conv, false, ref::Nhwc{cout, 1, 1, cin});
     REQUIRE(folded.size() == static_cast<std::size_t>(cout));
     std::vector<int> x(static_cast<std::size_t>(cin));
     for (int& v : x) v = pixel(rng);
@@ -58,8 +60,8 @@ TEST_CASE("prepare_conv: zero-point-folded bias of 1x1 and depthwise 3x3 layouts
 
     // DEPTHWISE_CONV_2D 3x3 [1, 3, 3, C], one output pixel whose nine taps are all inside.
     const int channels = cout;
-    const detail::ConvState dw = random_state(static_cast<std::size_t>(9 * channels), channels, zx, dw_bias, rng);
-    const std::vector<std::int32_t> dw_folded = detail::make_zero_point_bias(dw, true, ref::Nhwc{1, 3, 3, channels});
+    const prep::ConvState dw = random_state(static_cast<std::size_t>(9 * channels), channels, zx, dw_bias, rng);
+    const std::vector<std::int32_t> dw_folded = prep::make_zero_point_bias(dw, true, ref::Nhwc{1, 3, 3, channels});
     REQUIRE(dw_folded.size() == static_cast<std::size_t>(channels));
     std::vector<int> patch(static_cast<std::size_t>(9 * channels));
     for (int& v : patch) v = pixel(rng);
@@ -110,8 +112,8 @@ void check_patches(std::mt19937& rng, ref::Nhwc in, int kernel, int stride, int 
     ref::conv2d(p, in, x.data(), filter, w.data(), bias.data(), out, expected.data());
     const simd::PackedGemm g = simd::pack_gemm<T>(p, k, cout, w.data(), bias.data());
     const int pixels = out.n * oh * ow, split = pixels / 2;
-    detail::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), 0, split);
-    detail::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), split, pixels);
+    prep::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), 0, split);
+    prep::conv_by_patches(g, p, in, filter, out, x.data(), got.data(), split, pixels);
     CAPTURE(in.n, in.h, in.w, in.c, kernel, stride, dilation, same, p.pad_top, p.pad_left);
     CHECK(got == expected);
 }
