@@ -83,3 +83,34 @@ TEST_CASE("simd quantize: every type pair equals ref::requantize on odd lengths 
     check_pair<std::int8_t, std::uint8_t>(13);
     check_pair<std::int8_t, std::int8_t>(14);
 }
+
+TEST_CASE("simd quantize: a uint8 <-> int8 shift by 128 at one scale is a sign-bit flip, exact on every byte",
+          "[quant][simd][quantize]") {
+    const QuantizedMultiplier one = quantize_multiplier(1.0);
+    // The PTQ file's input QUANTIZE (uint8 zero point 128 -> int8 zero point 0) and its inverse.
+    CHECK(simd::requantize_as_xor<std::uint8_t, std::int8_t>(one, 128, 0) == std::uint8_t{0x80});
+    CHECK(simd::requantize_as_xor<std::int8_t, std::uint8_t>(one, -3, 125) == std::uint8_t{0x80});
+    CHECK(simd::requantize_as_xor<std::uint8_t, std::uint8_t>(one, 7, 7) == std::uint8_t{0});
+    // Not a flip: another scale, zero points not 128 apart (the output saturates), a shift of 1.
+    CHECK_FALSE(simd::requantize_as_xor<std::uint8_t, std::int8_t>(quantize_multiplier(0.5), 128, 0));
+    CHECK_FALSE(simd::requantize_as_xor<std::uint8_t, std::int8_t>(one, 100, 0));
+    CHECK_FALSE(simd::requantize_as_xor<std::uint8_t, std::uint8_t>(one, 7, 8));
+    // Where it answers, the xor is ref::requantize on every byte, in place of the widening kernels.
+    std::mt19937 rng(7);
+    int flips = 0;
+    for (int round = 0; round < 2000; ++round) {
+        const QuantizedMultiplier m = round % 2 ? one : quantize_multiplier(std::exp2(std::uniform_real_distribution<double>(-1, 1)(rng)));
+        const int zin = std::uniform_int_distribution<int>(0, 255)(rng);
+        const int zout = round % 3 ? zin - 128 : std::uniform_int_distribution<int>(-128, 127)(rng);
+        const auto flip = simd::requantize_as_xor<std::uint8_t, std::int8_t>(m, zin, zout);
+        if (!flip) continue;
+        ++flips;
+        std::vector<std::uint8_t> x(300);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::uint8_t>(i * 7 + 3);
+        std::vector<std::int8_t> expected(x.size()), got(x.size());
+        ref::requantize(x.size(), x.data(), m, zin, zout, expected.data());
+        simd::xor_bytes(x.size(), x.data(), *flip, got.data());
+        REQUIRE(got == expected);
+    }
+    CHECK(flips > 100);
+}

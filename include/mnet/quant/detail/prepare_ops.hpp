@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "mnet/quant/detail/op_context.hpp"
@@ -199,12 +200,14 @@ inline Step prepare_quantize(const OpContext& ctx) {
             using Out = decltype(out);
             const int xi = x.id;
             const int yi = y.id;
+            const std::optional<std::uint8_t> flip = simd::requantize_as_xor<In, Out>(m, zx, zy);
             // Elementwise: any split of the values gives the same bits.
             return [=](const Frame& f) {
                 const In* x_data = f.at<In>(xi);
                 Out* y_data = f.at<Out>(yi);
                 f.par.split(count, [&](std::size_t begin, std::size_t end) {
-                    simd::requantize(end - begin, x_data + begin, m, zx, zy, y_data + begin);
+                    if (flip) simd::xor_bytes(end - begin, x_data + begin, *flip, y_data + begin);
+                    else simd::requantize(end - begin, x_data + begin, m, zx, zy, y_data + begin);
                 });
             };
         });

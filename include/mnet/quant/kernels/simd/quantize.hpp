@@ -7,10 +7,12 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "mnet/quant/kernels/elementwise.hpp"
@@ -100,6 +102,33 @@ template <class In, class Out>
 void requantize(std::size_t count, const In* input, QuantizedMultiplier m, std::int32_t input_zero_point,
                 std::int32_t output_zero_point, Out* output) noexcept {
     requantize<best_add_isa>(count, input, m, input_zero_point, output_zero_point, output);
+}
+
+/// The byte `flip` such that QUANTIZE with these parameters maps every input byte b to b ^ flip, if
+/// there is one: 0x80 for the uint8 ↔ int8 shift by 128 at one scale (a PTQ model's input), 0 for a
+/// copy. Decided from ref::requantize's own outputs on all 256 inputs, so the xor is exact by
+/// construction; at 1 byte per value it is memory-bound, 10 times the widening kernels' speed.
+template <class In, class Out>
+std::optional<std::uint8_t> requantize_as_xor(QuantizedMultiplier m, std::int32_t input_zero_point,
+                                              std::int32_t output_zero_point) noexcept {
+    static_assert(sizeof(In) == 1 && sizeof(Out) == 1);
+    std::array<In, 256> in{};
+    std::array<Out, 256> out{};
+    for (int b = 0; b < 256; ++b) in[static_cast<std::size_t>(b)] = std::bit_cast<In>(static_cast<std::uint8_t>(b));
+    ref::requantize(in.size(), in.data(), m, input_zero_point, output_zero_point, out.data());
+    const auto flip = std::bit_cast<std::uint8_t>(out[0]);
+    for (int b = 0; b < 256; ++b)
+        if ((std::bit_cast<std::uint8_t>(out[static_cast<std::size_t>(b)]) ^ b) != flip) return std::nullopt;
+    return flip;
+}
+
+/// output[i] = input[i] ^ flip as bytes (QUANTIZE when requantize_as_xor found a flip).
+template <class In, class Out>
+void xor_bytes(std::size_t count, const In* input, std::uint8_t flip, Out* output) noexcept {
+    static_assert(sizeof(In) == 1 && sizeof(Out) == 1);
+    const auto* src = reinterpret_cast<const std::uint8_t*>(input);
+    auto* dst = reinterpret_cast<std::uint8_t*>(output);
+    for (std::size_t i = 0; i < count; ++i) dst[i] = static_cast<std::uint8_t>(src[i] ^ flip);
 }
 
 /// A compiled QUANTIZE variant: its name and its four type pairs.
