@@ -25,6 +25,7 @@
 #include <dnnl.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -61,19 +62,30 @@ public:
     /// Runs one image given as the model's input tensor (uint8 NHWC) and returns the quantized logits' bytes.
     std::span<const std::uint8_t> run(const std::uint8_t* input) {
         mem_[0].set_data_handle(const_cast<std::uint8_t*>(input));
-        for (const Step& s : steps_) {
-            if (s.host) {
-                stream_.wait();
-                qnet::requantize(static_cast<const std::uint8_t*>(mem_[static_cast<std::size_t>(s.host->in)].get_data_handle()),
-                                 value(s.host->in),
-                                 static_cast<std::uint8_t*>(mem_[static_cast<std::size_t>(s.host->out)].get_data_handle()),
-                                 value(s.host->out));
-            } else {
-                s.primitive.execute(stream_, s.args);
-            }
-        }
+        for (const Step& s : steps_) execute(s);
         stream_.wait();
         return {static_cast<const std::uint8_t*>(output_.get_data_handle()), value(net_.logits).size()};
+    }
+
+    /// Each step's median milliseconds over `runs` executions of that step alone, after one whole
+    /// run on `input` has filled every buffer; keyed like mnet's integer profile rows ("conv1x1 @56x56",
+    /// "dwconv3x3s2 @112x112", "add", "pool", "reorder": op type and input size) to see per op class
+    /// where oneDNN's time goes beside mnet's.
+    std::vector<std::pair<std::string, double>> step_times(const std::uint8_t* input, int runs) {
+        run(input);
+        std::vector<std::pair<std::string, double>> out;
+        for (std::size_t i = 0; i < steps_.size(); ++i) {
+            std::vector<double> ms;
+            for (int r = 0; r < runs; ++r) {
+                const auto t0 = std::chrono::steady_clock::now();
+                execute(steps_[i]);
+                stream_.wait();
+                ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            }
+            std::nth_element(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2), ms.end());
+            out.emplace_back(keys_[i], ms[ms.size() / 2]);
+        }
+        return out;
     }
 
     /// One line per primitive: what it is and the implementation oneDNN chose.
@@ -90,6 +102,19 @@ private:
         std::unordered_map<int, dnnl::memory> args;
         const qnet::Layer* host = nullptr;  // set: a host-side requantization instead of a primitive
     };
+
+    void execute(const Step& s) {
+        if (!s.host) return s.primitive.execute(stream_, s.args);
+        stream_.wait();
+        qnet::requantize(static_cast<const std::uint8_t*>(mem_[static_cast<std::size_t>(s.host->in)].get_data_handle()),
+                         value(s.host->in), static_cast<std::uint8_t*>(mem_[static_cast<std::size_t>(s.host->out)].get_data_handle()),
+                         value(s.host->out));
+    }
+
+    /// The step_times key of an op whose input is `in`.
+    static std::string key(const std::string& type, const qnet::Value& in) {
+        return type + " @" + std::to_string(in.h) + "x" + std::to_string(in.w);
+    }
 
     static void require(bool ok, const std::string& what) {
         if (!ok) throw std::runtime_error("OnednnQuantNet: " + what);
@@ -110,6 +135,7 @@ private:
                 mem_[static_cast<std::size_t>(l.out)] = dnnl::memory(plain(value(l.out)), engine_);  // own, plain
                 steps_.push_back({{}, {}, &l});
                 impls_.push_back("requantize host");
+                keys_.push_back("quantize");
                 break;
             }
         }
@@ -187,9 +213,10 @@ private:
             {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, dst}};
         if (in.q.zero_point) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point(in.q.zero_point);
         if (out.q.zero_point) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST] = zero_point(out.q.zero_point);
-        const std::string what = (l.depthwise ? "dw" : "conv") + std::to_string(l.k) + "x" + std::to_string(l.k) + "s" +
-                                 std::to_string(l.stride);
-        push(dnnl::convolution_forward(pd), std::move(args), what, pd.impl_info_str());
+        const std::string kxk = std::to_string(l.k) + "x" + std::to_string(l.k);
+        const std::string what = (l.depthwise ? "dw" : "conv") + kxk + "s" + std::to_string(l.stride);
+        const std::string type = (l.depthwise ? "dwconv" : "conv") + kxk + (l.k > 1 ? "s" + std::to_string(l.stride) : "");
+        push(dnnl::convolution_forward(pd), std::move(args), what, pd.impl_info_str(), key(type, in));
     }
 
     void binary_add(const qnet::Layer& l) {
@@ -209,7 +236,7 @@ private:
                                               engine_);
         dnnl::memory dst = activation(l.out, pd.dst_desc());
         push(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}}, "add",
-             pd.impl_info_str());
+             pd.impl_info_str(), key("add", a));
     }
 
     void pool(const qnet::Layer& l) {
@@ -228,7 +255,8 @@ private:
              {dims(out), type(out), tag::any}, {1, 1}, {in.h, in.w}, {0, 0}, {0, 0}},
             attr, engine_);
         dnnl::memory dst = activation(l.out, pd.dst_desc());
-        push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, "avgpool", pd.impl_info_str());
+        push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, "avgpool", pd.impl_info_str(),
+             key("pool", in));
     }
 
     /// Value `id` in layout `want`, adding a (timed) reorder if its memory has another.
@@ -251,9 +279,11 @@ private:
         return out;
     }
 
-    void push(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args, const std::string& what, const char* impl) {
+    void push(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args, const std::string& what, const char* impl,
+              const std::string& step_key = "reorder") {
         steps_.push_back({std::move(p), std::move(args), nullptr});
         impls_.push_back(what + " " + impl);
+        keys_.push_back(step_key);
     }
 
     /// Gives every activation memory without a buffer one from qnet::plan_buffers' slots.
@@ -277,6 +307,7 @@ private:
     dnnl::memory output_;
     std::vector<Step> steps_;
     std::vector<std::string> impls_;
+    std::vector<std::string> keys_;  // step_times' key of each step
     std::vector<std::vector<std::uint8_t>> arena_;
     int rescaled_ = 0;
 };

@@ -15,7 +15,11 @@
 // TFLite's reference kernels, the peers requantize in float).
 //
 //   mnet-peer-onednn [--runs N] [--warmup N] [--threads 1,2] [--gap-us U] [--no-pin] [--impls]
-//                    [--float-only | --int8-only] [--data DIR]
+//                    [--per-op] [--float-only | --int8-only] [--data DIR]
+//
+// --per-op: for each quantized config, mnet's integer profile (each op alone, median) and
+// oneDNN's primitives timed the same way, summed per op class and input size ("conv1x1
+// @56x56"), before the whole-network rounds: which kind of layer a gap comes from.
 //
 // DIR (default $MNET_DATA_DIR, else ../shared) holds weights/tflite and reference/.
 //
@@ -50,6 +54,7 @@
 #include "int_peak.hpp"
 #include "machine_load.hpp"
 #include "mnet/mnet.hpp"
+#include "mnet/runtime/profile.hpp"
 #include "onednn_mobilenet.hpp"
 #include "onednn_quant.hpp"
 #include "quant_graph.hpp"
@@ -71,6 +76,7 @@ struct Options {
     int gap_us = 0;
     bool pin = true;
     bool impls = false;
+    bool per_op = false;
     bool run_float = true, run_int8 = true;
     std::string data;
 };
@@ -241,6 +247,34 @@ double process_cpu_ms() {
     return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
 }
 
+/// --per-op: mnet's integer ops and oneDNN's primitives, each timed alone (median of `runs`), summed
+/// per op class and input size, in mnet's order of time. A FULLY_CONNECTED is oneDNN's 1x1 conv on a
+/// 1x1 image and MEAN or AVERAGE_POOL_2D its pooling, so they share those keys; reorders are oneDNN's.
+void print_per_op(const QuantConfig& cfg, const mnet::Model& model, mnet_bench::OnednnQuantNet& onednn,
+                  const std::uint8_t* pixels, int threads, int runs) {
+    std::map<std::string, std::pair<double, double>> by_key;  // key -> (mnet ms, oneDNN ms)
+    for (const mnet::LayerProfile& row : mnet::profile_integer_ops(model, runs, {.threads = threads})) {
+        std::string type = row.types;
+        if (type == "fc") type = "conv1x1";
+        if (type == "mean" || type == "average_pool_2d") type = "pool";
+        by_key[type + " @" + std::to_string(row.in.h) + "x" + std::to_string(row.in.w)].first += row.median_ms;
+    }
+    for (const auto& [key, ms] : onednn.step_times(pixels, runs)) by_key[key].second += ms;
+    std::vector<std::pair<std::string, std::pair<double, double>>> rows(by_key.begin(), by_key.end());
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+    std::printf("%-9s %d thr  per op class (each op alone, median of %d; ms summed over the class)\n", cfg.label, threads, runs);
+    std::printf("  %-24s %9s %9s %9s\n", "class @input", "mnet-i8", "oneDNN-i8", "ratio");
+    double mnet_total = 0, onednn_total = 0;
+    for (const auto& [key, ms] : rows) {
+        mnet_total += ms.first;
+        onednn_total += ms.second;
+        std::printf("  %-24s %9.4f %9.4f", key.c_str(), ms.first, ms.second);
+        if (ms.first > 0 && ms.second > 0) std::printf(" %9.3f", ms.first / ms.second);
+        std::printf("\n");
+    }
+    std::printf("  %-24s %9.4f %9.4f %9.3f\n", "total", mnet_total, onednn_total, mnet_total / onednn_total);
+}
+
 /// Checks the peers against mnet on the five photos, then times one config at one thread
 /// count (mnet int8, mnet float, oneDNN int8[, XNNPACK int8]) interleaved; prints one block
 /// and returns, by engine name, mnet int8's median / the engine's.
@@ -293,6 +327,8 @@ std::map<std::string, double> run_quant_config(const QuantConfig& cfg, int threa
         }
         ++photos;
     }
+
+    if (opt.per_op) print_per_op(cfg, model, onednn, pixels.data(), threads, opt.runs);
 
     std::vector<QEngine> engines;
     engines.push_back({"mnet-i8", [&] { qsession.run_pixels(pixels); }, {}, {}});
@@ -361,13 +397,14 @@ int main(int argc, char** argv) {
         else if (a == "--gap-us" && has_value) opt.gap_us = std::max(0, std::atoi(argv[++i]));
         else if (a == "--no-pin") opt.pin = false;
         else if (a == "--impls") opt.impls = true;
+        else if (a == "--per-op") opt.per_op = true;
         else if (a == "--float-only") opt.run_int8 = false;
         else if (a == "--int8-only") opt.run_float = false;
         else if (a == "--data" && has_value) opt.data = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: mnet-peer-onednn [--runs N] [--warmup N] [--threads 1,2] [--gap-us U] [--no-pin] [--impls]\n"
-                         "                        [--float-only | --int8-only] [--data DIR]\n");
+                         "                        [--per-op] [--float-only | --int8-only] [--data DIR]\n");
             return 2;
         }
     }
