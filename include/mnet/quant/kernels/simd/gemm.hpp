@@ -333,7 +333,15 @@ template <class T, int MR, int NRV>
 inline void gemm_panels_avx512(const PackedGemm& g, const T* input, T* output, int m_begin, int m_end, int p_begin,
                                int p_end, const std::uint32_t* rt) noexcept {
     for (int p = p_begin; p < p_end; ++p)
-        for (int m0 = m_begin; m0 < m_end; m0 += MR) gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt + (m0 - m_begin), p, output);
+        for (int m0 = m_begin; m0 < m_end; m0 += MR) {
+            // A last tile of one or two rows runs them one at a time: the MR-row tile would compute all MR
+            // (its missing rows repeat the last one), 6x the work of a FULLY_CONNECTED's single row and 10 %
+            // of a 7x7 layer's 49 rows.
+            if (MR > 2 && m_end - m0 <= 2)
+                for (int m = m0; m < m_end; ++m) gemm_tile_avx512<T, 1, NRV>(g, input, m, m + 1, rt + (m - m_begin), p, output);
+            else
+                gemm_tile_avx512<T, MR, NRV>(g, input, m0, m_end, rt + (m0 - m_begin), p, output);
+        }
 }
 
 template <class T>
